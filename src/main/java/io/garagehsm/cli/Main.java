@@ -1,10 +1,125 @@
 package io.garagehsm.cli;
 
-/** Entry point. */
+import io.garagehsm.metadata.MetadataException;
+import io.garagehsm.repo.RepoException;
+import io.garagehsm.signing.SigningException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * Entry point: {@link #run} parses, executes and maps every outcome to garage-sign's exit codes.
+ * Results go to {@code out}; diagnostics to {@code err}, one line per error plus a {@code hint:}
+ * line when a fix is known; stack traces only with {@code --debug}.
+ */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(0);
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    System.exit(run(out, err, System.getenv(), Clock.systemUTC(), args));
+  }
+
+  /** Runs one invocation. */
+  public static int run(PrintStream out, PrintStream err, Map<String, String> env, String... args) {
+    return run(out, err, env, Clock.systemUTC(), args);
+  }
+
+  /** Runs one invocation with an injected clock (tests freeze time). */
+  public static int run(
+      PrintStream out, PrintStream err, Map<String, String> env, Clock clock, String... args) {
+    CliContext ctx = new CliContext(out, err, env, clock);
+    CommandLine cl = commandLine(ctx);
+    try {
+      return cl.execute(args);
+    } finally {
+      ctx.close();
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** The command tree bound to one context (also used to render help in tests). */
+  static CommandLine commandLine(CliContext ctx) {
+    CommandLine cl = new CommandLine(new GarageHsmCommand(ctx), new Factory(ctx));
+    cl.setOut(new java.io.PrintWriter(ctx.out(), true));
+    cl.setErr(new java.io.PrintWriter(ctx.err(), true));
+    cl.setCaseInsensitiveEnumValuesAllowed(false);
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          ctx.err().println("error: " + ex.getMessage());
+          ctx.err()
+              .println(
+                  "hint: see '"
+                      + ex.getCommandLine().getCommandSpec().qualifiedName()
+                      + " --help'");
+          return ExitCodes.USAGE;
+        });
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ctx, ex));
+    return cl;
+  }
+
+  static int report(CliContext ctx, Exception ex) {
+    Throwable t = ex;
+    int code = ExitCodes.OTHER;
+    String hint = null;
+    if (t instanceof CliException c) {
+      code = c.exitCode();
+      hint = c.hint();
+    } else if (t instanceof MetadataException m) {
+      hint = m.hint();
+    } else if (t instanceof SigningException s) {
+      hint = s.hint();
+    } else if (t instanceof RepoException r) {
+      hint = r.hint();
+    } else if (t instanceof Hinted h) {
+      hint = h.hint();
+    }
+    String msg = t.getMessage();
+    if (t instanceof UncheckedIOException && t.getCause() != null && msg == null) {
+      msg = t.getCause().toString();
+    }
+    if (msg == null || msg.isBlank()) {
+      msg = t.getClass().getSimpleName();
+    }
+    ctx.err().println("error: " + msg.lines().findFirst().orElse(msg));
+    if (hint != null) {
+      ctx.err().println("hint: " + hint);
+    }
+    if (ctx.global().debug()) {
+      t.printStackTrace(ctx.err());
+    }
+    return code;
+  }
+
+  /** Exceptions from lower layers that carry a fix. */
+  public interface Hinted {
+    String hint();
+  }
+
+  /** Creates commands with the invocation's context when they take one. */
+  private static final class Factory implements CommandLine.IFactory {
+    private final CliContext ctx;
+    private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
+
+    Factory(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      try {
+        Constructor<K> c = cls.getDeclaredConstructor(CliContext.class);
+        c.setAccessible(true);
+        return c.newInstance(ctx);
+      } catch (NoSuchMethodException e) {
+        return fallback.create(cls);
+      }
+    }
   }
 }

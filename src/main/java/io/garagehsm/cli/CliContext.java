@@ -1,0 +1,106 @@
+package io.garagehsm.cli;
+
+import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.signing.Signer;
+import io.garagehsm.signing.TokenSignerFactory;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * What one CLI invocation runs with: its streams, environment, clock and global options. Commands
+ * receive it through their constructor; nothing reads System.* directly.
+ */
+public final class CliContext {
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Map<String, String> env;
+  private final Clock clock;
+  private final GlobalOptions global = new GlobalOptions();
+  private TokenSignerFactory tokens;
+
+  public CliContext(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
+    this.out = out;
+    this.err = err;
+    this.env = Map.copyOf(env);
+    this.clock = clock;
+  }
+
+  /** Results only: JSON, key IDs, canonical bytes. */
+  public PrintStream out() {
+    return out;
+  }
+
+  /** Diagnostics, progress and prompts. */
+  public PrintStream err() {
+    return err;
+  }
+
+  public Map<String, String> env() {
+    return env;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public GlobalOptions global() {
+    return global;
+  }
+
+  /** A progress or result message for people (stderr). */
+  public void info(String message) {
+    err.println(message);
+  }
+
+  /** A warning (stderr). */
+  public void warn(String message) {
+    err.println("warning: " + message);
+  }
+
+  public Path home() {
+    return global.homeDir();
+  }
+
+  /** An initialised repository under the home folder. */
+  public Repository repo(String name) {
+    return Repository.open(home(), name);
+  }
+
+  /** {@code <home>/user-keys} or the folder given with {@code --keys-path}. */
+  public KeyDirectory userKeys(Path keysPath) {
+    return new KeyDirectory(keysPath != null ? keysPath : home().resolve("user-keys"));
+  }
+
+  /** Signer for a named key in a key folder, file or token. */
+  public Signer signer(KeyDirectory keys, String name) {
+    return keys.signer(name, tokens());
+  }
+
+  /** Token access configured from the global options; opened lazily. */
+  public TokenSignerFactory tokens() {
+    if (tokens == null) {
+      tokens =
+          (uri, expected, name) -> {
+            throw new CliException(
+                ExitCodes.OTHER,
+                "key '" + name + "' is a token key, but token support is not available",
+                null);
+          };
+    }
+    return tokens;
+  }
+
+  /** Closes what the invocation opened (token sessions, modules). */
+  void close() {
+    if (tokens instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        warn("closing the token failed: " + e.getMessage());
+      }
+    }
+  }
+}

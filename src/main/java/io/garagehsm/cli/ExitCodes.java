@@ -1,0 +1,27 @@
+package io.garagehsm.cli;
+
+/**
+ * garage-sign's exit codes (compat spec §1). Scripts rely on these values; new failure classes
+ * reuse {@link #OTHER} unless no garage-sign script could depend on the old value.
+ */
+public final class ExitCodes {
+  /** Success. */
+  public static final int OK = 0;
+
+  /**
+   * An error garage-sign explains itself: root rejected by the server, targets pull validation,
+   * Director repository, expiry in the past.
+   */
+  public static final int EXPLAINED = 1;
+
+  /** Targets push refused because of the role checksum (HTTP 412 or 428). */
+  public static final int CHECKSUM = 2;
+
+  /** Any other error. */
+  public static final int OTHER = 3;
+
+  /** Command-line usage error. */
+  public static final int USAGE = 255;
+
+  private ExitCodes() {}
+}

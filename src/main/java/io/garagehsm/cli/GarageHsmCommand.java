@@ -1,0 +1,45 @@
+package io.garagehsm.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The top command: {@code garage-hsm} (also answers to garage-sign's command lines). */
+@Command(
+    name = "garage-hsm",
+    versionProvider = VersionProvider.class,
+    usageHelpAutoWidth = true,
+    sortOptions = false,
+    description = {
+      "Signs Uptane/TUF metadata for OTA Connect and any ota-tuf reposerver, with keys in files"
+          + " or on PKCS#11 tokens. Drop-in for garage-sign / uptane-sign.",
+      "Wherever a key name appears, the key may be a token key (see 'key generate --token')."
+    },
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 explained error (server rejected root, targets validation,"
+          + " expiry in the past), 2 targets push refused by the role checksum, 3 other error,"
+          + " 255 usage error."
+    },
+    subcommands = {UserKeysCommand.class})
+public final class GarageHsmCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Mixin(name = "global")
+  final GlobalOptions global;
+
+  @Option(names = "--version", versionHelp = true, description = "Print the version and exit.")
+  boolean version;
+
+  GarageHsmCommand(CliContext ctx) {
+    this.global = ctx.global();
+  }
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "a command is required");
+  }
+}

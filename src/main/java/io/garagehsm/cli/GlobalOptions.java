@@ -1,0 +1,103 @@
+package io.garagehsm.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * Options every command accepts, before or after the command words (garage-sign accepts them only
+ * after; both work here). Token options apply wherever a key name may denote a token key.
+ */
+public final class GlobalOptions {
+  @Option(
+      names = "--help",
+      usageHelp = true,
+      scope = ScopeType.INHERIT,
+      description = "Show help for this command and exit.")
+  boolean help;
+
+  @Option(
+      names = {"-h", "--home-dir"},
+      scope = ScopeType.INHERIT,
+      paramLabel = "<dir>",
+      description = "Home folder holding repositories and user-keys/ (default: ./tuf).")
+  Path homeDir;
+
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "More diagnostics on stderr.")
+  boolean verbose;
+
+  @Option(
+      names = "--debug",
+      scope = ScopeType.INHERIT,
+      description = "Print stack traces with errors.")
+  boolean debug;
+
+  @Option(
+      names = "--pin-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "<file>",
+      description = "Read the token user PIN from this file (first line).")
+  Path pinFile;
+
+  @Option(
+      names = "--pin-env",
+      scope = ScopeType.INHERIT,
+      paramLabel = "<VAR>",
+      description = "Read the token user PIN from this environment variable.")
+  String pinEnv;
+
+  @Option(
+      names = "--module",
+      scope = ScopeType.INHERIT,
+      paramLabel = "<lib.so>",
+      description = "PKCS#11 module to load when the key URI names none.")
+  Path module;
+
+  @Option(
+      names = "--backend",
+      scope = ScopeType.INHERIT,
+      paramLabel = "iaik|sunpkcs11",
+      description = "PKCS#11 backend (default: iaik). sunpkcs11 signs RSA only.")
+  String backend;
+
+  @Option(
+      names = "--allow-final-pin-try",
+      scope = ScopeType.INHERIT,
+      description = "Log in even when the token says one wrong PIN more locks it.")
+  boolean allowFinalPinTry;
+
+  public Path homeDir() {
+    return homeDir != null ? homeDir : Path.of("tuf");
+  }
+
+  public boolean verbose() {
+    return verbose;
+  }
+
+  public boolean debug() {
+    return debug;
+  }
+
+  public Path pinFile() {
+    return pinFile;
+  }
+
+  public String pinEnv() {
+    return pinEnv;
+  }
+
+  public Path module() {
+    return module;
+  }
+
+  public String backend() {
+    return backend;
+  }
+
+  public boolean allowFinalPinTry() {
+    return allowFinalPinTry;
+  }
+}

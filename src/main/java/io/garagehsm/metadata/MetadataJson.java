@@ -1,0 +1,203 @@
+package io.garagehsm.metadata;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reading and writing metadata JSON. Parsing keeps object key order and number literals as written,
+ * and rejects duplicate keys (two readers could otherwise disagree on what was signed). Writing
+ * produces garage-sign's file style: two-space indent, {@code "name" : value}, LF, no trailing
+ * newline. Always UTF-8, whatever the platform charset.
+ */
+public final class MetadataJson {
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder(FACTORY).disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).build();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+  private static final DefaultPrettyPrinter PRETTY;
+
+  static {
+    DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+    PRETTY = new DefaultPrettyPrinter().withObjectIndenter(indenter).withArrayIndenter(indenter);
+  }
+
+  private MetadataJson() {}
+
+  /** A fresh empty object node. */
+  public static ObjectNode object() {
+    return NODES.objectNode();
+  }
+
+  /** A fresh empty array node. */
+  public static ArrayNode array() {
+    return NODES.arrayNode();
+  }
+
+  /** The shared node factory. */
+  public static JsonNodeFactory nodes() {
+    return NODES;
+  }
+
+  /**
+   * Parses JSON text.
+   *
+   * @param what names the input in error messages, e.g. a file path
+   */
+  public static JsonNode parse(byte[] json, String what) {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      JsonToken first = p.nextToken();
+      if (first == null) {
+        throw new MetadataException(what + " is empty, expected JSON");
+      }
+      JsonNode node = read(p);
+      if (p.nextToken() != null) {
+        throw new MetadataException(
+            what + " is not valid JSON: unexpected content after the top-level value");
+      }
+      return node;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MetadataException(
+          what
+              + " is not valid JSON: "
+              + e.getOriginalMessage().lines().findFirst().orElse("")
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ")",
+          null,
+          e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Parses a JSON string. */
+  public static JsonNode parse(String json, String what) {
+    return parse(json.getBytes(StandardCharsets.UTF_8), what);
+  }
+
+  /** Reads and parses a JSON file; the error names the file. */
+  public static JsonNode read(Path file) {
+    try {
+      return parse(Files.readAllBytes(file), file.toString());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new MetadataException(file + " does not exist", null, e);
+    } catch (IOException e) {
+      throw new MetadataException("cannot read " + file + ": " + e.getMessage(), null, e);
+    }
+  }
+
+  /** Parses an object; anything else is an error naming the input. */
+  public static ObjectNode parseObject(byte[] json, String what) {
+    JsonNode n = parse(json, what);
+    if (!n.isObject()) {
+      throw new MetadataException(what + " must hold a JSON object");
+    }
+    return (ObjectNode) n;
+  }
+
+  /** Reads an object from a stream (e.g. an HTTP body or a zip entry). */
+  public static ObjectNode parseObject(InputStream in, String what) {
+    try {
+      return parseObject(in.readAllBytes(), what);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode read(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    switch (t) {
+      case START_OBJECT -> {
+        ObjectNode o = NODES.objectNode();
+        while (p.nextToken() != JsonToken.END_OBJECT) {
+          String name = p.currentName();
+          p.nextToken();
+          o.set(name, read(p));
+        }
+        return o;
+      }
+      case START_ARRAY -> {
+        ArrayNode a = NODES.arrayNode();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          a.add(read(p));
+        }
+        return a;
+      }
+      case VALUE_STRING -> {
+        return NODES.textNode(p.getText());
+      }
+      case VALUE_NUMBER_INT -> {
+        String text = p.getText();
+        BigInteger v = new BigInteger(text);
+        if (!v.toString().equals(text)) {
+          return NODES.pojoNode(new RawNumber(text));
+        }
+        if (v.bitLength() < 32) {
+          return NODES.numberNode(v.intValue());
+        }
+        if (v.bitLength() < 64) {
+          return NODES.numberNode(v.longValue());
+        }
+        return NODES.numberNode(v);
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return NODES.pojoNode(new RawNumber(p.getText()));
+      }
+      case VALUE_TRUE -> {
+        return NODES.booleanNode(true);
+      }
+      case VALUE_FALSE -> {
+        return NODES.booleanNode(false);
+      }
+      case VALUE_NULL -> {
+        return NODES.nullNode();
+      }
+      default -> throw new MetadataException("unexpected JSON token " + t);
+    }
+  }
+
+  /** garage-sign's pretty file style, UTF-8, no trailing newline. */
+  public static byte[] pretty(JsonNode node) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      MAPPER.writer(PRETTY).writeValue(out, node);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Pretty form as a string. */
+  public static String prettyString(JsonNode node) {
+    return new String(pretty(node), StandardCharsets.UTF_8);
+  }
+
+  /** Compact JSON in the node's own field order (what garage-sign sends in request bodies). */
+  public static byte[] compact(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.garagehsm.repo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Whole-file writes that never leave a half-written file: write a temporary file in the same folder
+ * with its final permissions set before any content, fsync, rename over the target, fsync the
+ * folder.
+ */
+public final class AtomicFiles {
+  /** 0600: private key files, credentials, PIN files. */
+  public static final Set<PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** 0644: public files. */
+  public static final Set<PosixFilePermission> PUBLIC =
+      PosixFilePermissions.fromString("rw-r--r--");
+
+  /** 0700: repository folders. */
+  public static final Set<PosixFilePermission> PRIVATE_DIR =
+      PosixFilePermissions.fromString("rwx------");
+
+  private AtomicFiles() {}
+
+  /** Replaces {@code target} with {@code content} atomically. */
+  public static void write(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp =
+          Files.createTempFile(
+              dir,
+              "." + target.getFileName() + ".",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(perms));
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      tmp = null;
+      syncDir(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // best effort: the temporary file holds nothing the target did not
+        }
+      }
+    }
+  }
+
+  /** Like {@link #write} but fails if {@code target} exists (never overwrite a key). */
+  public static void create(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    if (Files.exists(target)) {
+      throw new UncheckedIOException(new FileAlreadyExistsException(target.toString()));
+    }
+    write(target, content, perms);
+  }
+
+  /** Creates a folder (and parents) with mode 0700 for the folders it creates. */
+  public static void createPrivateDir(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PRIVATE_DIR);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  static void syncDir(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // some file systems cannot fsync a folder; the rename is still atomic
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package io.garagehsm.repo;
+
+import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.metadata.TufKey;
+import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.signing.FileSigner;
+import io.garagehsm.signing.Signer;
+import io.garagehsm.signing.TokenSignerFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A folder of named keys: {@code <name>.pub}, and either {@code <name>.sec} (file key) or {@code
+ * <name>.pkcs11} (token key reference). A repository's {@code keys/} or {@code user-keys/}.
+ */
+public final class KeyDirectory {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private final Path dir;
+
+  public KeyDirectory(Path dir) {
+    this.dir = dir;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** Rejects names that would escape the folder or clash with file suffixes. */
+  public static String checkName(String name) {
+    if (!NAME.matcher(name).matches() || name.contains("..")) {
+      throw new RepoException(
+          "invalid key name '" + name + "'",
+          "use letters, digits, '.', '_' and '-' (no '/', no '..', at most 128 characters)");
+    }
+    return name;
+  }
+
+  public Path publicFile(String name) {
+    return dir.resolve(checkName(name) + ".pub");
+  }
+
+  public Path privateFile(String name) {
+    return dir.resolve(checkName(name) + ".sec");
+  }
+
+  public Path referenceFile(String name) {
+    return dir.resolve(checkName(name) + TokenReference.SUFFIX);
+  }
+
+  /** True when a key of that name exists in any form. */
+  public boolean exists(String name) {
+    return Files.exists(publicFile(name))
+        || Files.exists(privateFile(name))
+        || Files.exists(referenceFile(name));
+  }
+
+  /** The public key {@code <name>.pub}; the error names the file and how to make it. */
+  public TufKey publicKey(String name) {
+    Path f = publicFile(name);
+    if (!Files.isRegularFile(f)) {
+      throw new RepoException(
+          "unknown key '" + name + "': " + f + " does not exist",
+          "generate it with 'key generate -n "
+              + name
+              + "', or import it with 'user-keys importpub'");
+    }
+    return TufKey.fromJson(MetadataJson.read(f), f.toString());
+  }
+
+  public boolean hasPrivateFile(String name) {
+    return Files.isRegularFile(privateFile(name));
+  }
+
+  /** The file key pair {@code <name>.sec} + {@code <name>.pub}. */
+  public TufKeyPair keyPair(String name) {
+    TufKey pub = publicKey(name);
+    Path f = privateFile(name);
+    return TufKeyPair.fromJson(MetadataJson.read(f), pub, f.toString());
+  }
+
+  /** The token reference {@code <name>.pkcs11}, if this is a token key. */
+  public Optional<TokenReference> tokenReference(String name) {
+    Path f = referenceFile(name);
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    return Optional.of(TokenReference.fromJson(MetadataJson.read(f), f.toString()));
+  }
+
+  /**
+   * The signer for key {@code name}: the file key {@code <name>.sec}, or the token key named by
+   * {@code <name>.pkcs11}. The token key must match the recorded key ID and {@code <name>.pub}.
+   */
+  public Signer signer(String name, TokenSignerFactory tokens) {
+    if (hasPrivateFile(name)) {
+      return new FileSigner(keyPair(name), privateFile(name).toString());
+    }
+    Optional<TokenReference> ref = tokenReference(name);
+    if (ref.isPresent()) {
+      TufKey pub = publicKey(name);
+      if (!pub.keyId().equals(ref.get().keyId())) {
+        throw new RepoException(
+            referenceFile(name)
+                + " expects key "
+                + ref.get().keyId()
+                + " but "
+                + publicFile(name)
+                + " holds "
+                + pub.keyId(),
+            "re-adopt the token key under this name");
+      }
+      return tokens.open(ref.get().uri(), pub, name);
+    }
+    if (Files.exists(publicFile(name))) {
+      throw new RepoException(
+          "key '" + name + "' has only a public key in " + dir + ", nothing to sign with",
+          "sign elsewhere and pass --signatures, or use a name with a .sec file or a token key");
+    }
+    throw new RepoException(
+        "unknown key '"
+            + name
+            + "': neither "
+            + privateFile(name)
+            + " nor "
+            + referenceFile(name)
+            + " exists",
+        "generate it with 'key generate -n " + name + " [--token <pkcs11 URI>]'");
+  }
+
+  /** Writes a file key pair; {@code .sec} is 0600 before it holds anything. */
+  public void writeKeyPair(String name, TufKeyPair pair) {
+    ensureDir();
+    AtomicFiles.write(
+        privateFile(name), MetadataJson.pretty(pair.privateJson()), AtomicFiles.PRIVATE);
+    writePublic(name, pair.publicKey());
+  }
+
+  /** Writes {@code <name>.pub}. */
+  public void writePublic(String name, TufKey key) {
+    ensureDir();
+    AtomicFiles.write(publicFile(name), MetadataJson.pretty(key.toJson()), AtomicFiles.PUBLIC);
+  }
+
+  /** Writes a token key: {@code <name>.pub} plus {@code <name>.pkcs11}, no private material. */
+  public void writeTokenKey(String name, TufKey key, TokenReference ref) {
+    ensureDir();
+    AtomicFiles.write(referenceFile(name), MetadataJson.pretty(ref.toJson()), AtomicFiles.PUBLIC);
+    writePublic(name, key);
+  }
+
+  /** Reads a file as UTF-8 text (PEM inputs and the like). */
+  public static String readText(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void ensureDir() {
+    AtomicFiles.createPrivateDir(dir);
+  }
+}

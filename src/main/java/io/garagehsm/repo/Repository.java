@@ -1,0 +1,175 @@
+package io.garagehsm.repo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.metadata.SignedMetadata;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A garage-sign repository on disk, {@code <home>/<name>/} (compat spec §3.1). Every write is
+ * atomic; commands that write take {@link #lock()} first.
+ */
+public final class Repository {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+  private final String name;
+  private final Path dir;
+
+  private Repository(String name, Path dir) {
+    this.name = name;
+    this.dir = dir;
+  }
+
+  /** The repository folder for {@code name}, which need not exist yet (for {@code init}). */
+  public static Repository at(Path home, String name) {
+    if (!NAME.matcher(name).matches() || name.contains("..") || name.equals("user-keys")) {
+      throw new RepoException(
+          "invalid repository name '" + name + "'",
+          "use letters, digits, '.', '_' and '-' (not 'user-keys')");
+    }
+    return new Repository(name, home.resolve(name));
+  }
+
+  /** An initialised repository; the error says how to create it otherwise. */
+  public static Repository open(Path home, String name) {
+    Repository r = at(home, name);
+    if (!Files.isRegularFile(r.configFile())) {
+      throw new RepoException(
+          "repository '" + name + "' is not initialised: " + r.configFile() + " does not exist",
+          "run 'init -r " + name + " -c <credentials.zip>' first, or pass --home-dir");
+    }
+    return r;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Path configFile() {
+    return dir.resolve("config.json");
+  }
+
+  public Path credentialsZip() {
+    return dir.resolve("credentials.zip");
+  }
+
+  public Path keysDir() {
+    return dir.resolve("keys");
+  }
+
+  public Path rolesDir() {
+    return dir.resolve("roles");
+  }
+
+  public Path unsignedDir() {
+    return rolesDir().resolve("unsigned");
+  }
+
+  public KeyDirectory keys() {
+    return new KeyDirectory(keysDir());
+  }
+
+  /** Exclusive lock on this repository; fails at once if another run holds it. */
+  public RepoLock lock() {
+    AtomicFiles.createPrivateDir(dir);
+    return RepoLock.acquire(dir, name);
+  }
+
+  public RepoConfig config() {
+    JsonNode n = MetadataJson.read(configFile());
+    if (!n.isObject()) {
+      throw new RepoException(configFile() + " must hold a JSON object", null);
+    }
+    return new RepoConfig((ObjectNode) n);
+  }
+
+  public void writeConfig(RepoConfig c) {
+    AtomicFiles.write(configFile(), MetadataJson.pretty(c.json()), AtomicFiles.PUBLIC);
+  }
+
+  /** {@code roles/<role>.json}, the signed envelope. */
+  public Path signedFile(String role) {
+    return rolesDir().resolve(role + ".json");
+  }
+
+  /** {@code roles/unsigned/<role>.json}, the signed part only. */
+  public Path unsignedFile(String role) {
+    return unsignedDir().resolve(role + ".json");
+  }
+
+  public Path targetsChecksumFile() {
+    return rolesDir().resolve("targets.json.checksum");
+  }
+
+  public Optional<SignedMetadata> signedRole(String role) {
+    Path f = signedFile(role);
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    return Optional.of(SignedMetadata.fromJson(MetadataJson.read(f), f.toString()));
+  }
+
+  public void writeSignedRole(String role, SignedMetadata md) {
+    ensureRoleDirs();
+    AtomicFiles.write(signedFile(role), MetadataJson.pretty(md.toJson()), AtomicFiles.PUBLIC);
+  }
+
+  public Optional<ObjectNode> unsignedRole(String role) {
+    Path f = unsignedFile(role);
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    JsonNode n = MetadataJson.read(f);
+    if (!n.isObject()) {
+      throw new RepoException(f + " must hold a JSON object", null);
+    }
+    return Optional.of((ObjectNode) n);
+  }
+
+  public void writeUnsignedRole(String role, ObjectNode signed) {
+    ensureRoleDirs();
+    AtomicFiles.write(unsignedFile(role), MetadataJson.pretty(signed), AtomicFiles.PUBLIC);
+  }
+
+  /** The checksum saved by the last targets pull (or push), if any. */
+  public Optional<String> targetsChecksum() {
+    Path f = targetsChecksumFile();
+    if (!Files.isRegularFile(f)) {
+      return Optional.empty();
+    }
+    try {
+      String s = Files.readString(f, StandardCharsets.US_ASCII).trim();
+      if (!HEX64.matcher(s).matches()) {
+        throw new RepoException(
+            f + " does not hold a 64-hex checksum", "run 'targets pull -r " + name + "'");
+      }
+      return Optional.of(s);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void writeTargetsChecksum(String checksum) {
+    ensureRoleDirs();
+    AtomicFiles.write(
+        targetsChecksumFile(), checksum.getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
+  }
+
+  /** Creates {@code <repo>/}, {@code roles/} and {@code roles/unsigned/} with mode 0700. */
+  public void ensureRoleDirs() {
+    AtomicFiles.createPrivateDir(dir);
+    AtomicFiles.createPrivateDir(rolesDir());
+    AtomicFiles.createPrivateDir(unsignedDir());
+  }
+}

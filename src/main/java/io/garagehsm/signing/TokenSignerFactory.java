@@ -1,0 +1,18 @@
+package io.garagehsm.signing;
+
+import io.garagehsm.metadata.TufKey;
+
+/**
+ * Opens signers for keys on PKCS#11 tokens. The implementation joins the pkcs11 layer; callers
+ * above (repo, cli) only hold this interface.
+ */
+public interface TokenSignerFactory {
+
+  /**
+   * A signer for the token key at {@code keyUri}. The key on the token must be {@code expected};
+   * otherwise the error names both key IDs.
+   *
+   * @param keyName the user's name for the key, for messages
+   */
+  Signer open(String keyUri, TufKey expected, String keyName);
+}

@@ -1,0 +1,82 @@
+package io.garagehsm.metadata;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class KeyFilesTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ed25519", "rsa2048", "rsa4096"})
+  void keyIdsAndFileFormatsMatchUptaneSign(String name) throws Exception {
+    JsonNode pubJson = MetadataJson.read(Vectors.path("keys/" + name + ".pub"));
+    TufKey pub = TufKey.fromJson(pubJson, name);
+    assertEquals(Vectors.text("keys/" + name + ".keyid"), pub.keyId());
+    // public value re-encodes byte for byte (PEM style, hex case)
+    assertEquals(pubJson.path("keyval").path("public").asText(), pub.publicValue());
+    JsonNode secJson = MetadataJson.read(Vectors.path("keys/" + name + ".sec"));
+    TufKeyPair pair = TufKeyPair.fromJson(secJson, pub, name);
+    assertEquals(
+        secJson.path("keyval").path("private").asText(),
+        pair.privateJson().path("keyval").path("private").asText());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ed25519", "rsa2048", "rsa4096"})
+  void signJsonSignaturesVerifyAndEd25519IsReproduced(String name) throws Exception {
+    TufKey pub = TufKey.fromJson(MetadataJson.read(Vectors.path("keys/" + name + ".pub")), name);
+    JsonNode signed = MetadataJson.read(Vectors.path("sign-json/signed-" + name + ".json"));
+    SignedMetadata md = SignedMetadata.fromJson(signed, name);
+    TufSignature sig = md.signatures().get(0);
+    byte[] canonical = Vectors.bytes("sign-json/canonical.txt");
+    assertArrayEquals(canonical, md.canonicalSigned());
+    assertTrue(sig.method().verify(pub.publicKey(), canonical, sig.sig()));
+    assertEquals(pub.keyId(), sig.keyId());
+    if (name.equals("ed25519")) {
+      TufKeyPair pair =
+          TufKeyPair.fromJson(MetadataJson.read(Vectors.path("keys/ed25519.sec")), pub, name);
+      assertEquals(
+          sig.sigBase64(),
+          Base64.getEncoder()
+              .encodeToString(SignatureMethod.ED25519.sign(pair.privateKey(), canonical)));
+    }
+  }
+
+  @Test
+  void rsaPssWithOtherSaltsIsRejected() {
+    TufKey pub = TufKey.fromJson(MetadataJson.read(Vectors.path("keys/rsa2048.pub")), "rsa2048");
+    byte[] data = Vectors.bytes("negative/targets-v2.canonical.txt");
+    for (String f : new String[] {"salt20", "saltmax"}) {
+      SignedMetadata md =
+          SignedMetadata.fromJson(
+              MetadataJson.read(Vectors.path("negative/targets.rsa2048-pss-" + f + ".json")), f);
+      assertFalse(
+          SignatureMethod.RSASSA_PSS_SHA256.verify(
+              pub.publicKey(), data, md.signatures().get(0).sig()),
+          f);
+    }
+    SignedMetadata ok =
+        SignedMetadata.fromJson(
+            MetadataJson.read(Vectors.path("negative/targets.rsa2048-pss-salt32.json")), "ok");
+    assertTrue(
+        SignatureMethod.RSASSA_PSS_SHA256.verify(
+            pub.publicKey(), data, ok.signatures().get(0).sig()));
+  }
+
+  @Test
+  void unknownKeytypeIsRefusedWithTheFix() {
+    JsonNode n =
+        MetadataJson.parse("{\"keytype\":\"ed25519\",\"keyval\":{\"public\":\"00\"}}", "k.pub");
+    MetadataException e = assertThrows(MetadataException.class, () -> TufKey.fromJson(n, "k.pub"));
+    assertEquals("k.pub: unknown keytype \"ed25519\"", e.getMessage());
+    assertTrue(e.hint().contains("upper case"));
+  }
+}
