@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the system packages garage-hsm's build, tests and demo need, when missing:
+# a JDK 17+ (the machine's), SoftHSM2 (the test and demo token), OpenSC's pkcs11-tool (adopting keys
+# made by another tool) and openssl (the independent verifier in tests). Debian/Ubuntu only.
+set -euo pipefail
+
+need=()
+command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: missing ${need[*]} and no apt-get to install them" >&2
+    echo "hint: install SoftHSM2, OpenSC and OpenSSL with your package manager" >&2
+    exit 1
+  fi
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Fail, never skip: the token tests need these.
+for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(command -v pkcs11-tool)"; do
+  if [ ! -e "$f" ]; then
+    echo "error: $f is missing after installation" >&2
+    exit 1
+  fi
+done
