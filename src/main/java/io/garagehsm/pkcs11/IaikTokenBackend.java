@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +83,6 @@ class IaikTokenBackend implements TokenBackend {
   private final BackendOptions options;
   private final PKCS11Module module;
   private final List<IaikTokenKey> openKeys = new ArrayList<>();
-  private final Map<Long, Integer> loginsBySlot = new HashMap<>();
   private boolean closed;
 
   /** A token found in a slot. */
@@ -382,7 +380,7 @@ class IaikTokenBackend implements TokenBackend {
         throw loginFailure(e, token);
       }
     }
-    loginsBySlot.merge(token.slotId(), 1, Integer::sum);
+    LoadedModules.loginAcquired(modulePath, token.slotId());
   }
 
   /** Context-specific login for a CKA_ALWAYS_AUTHENTICATE key, after C_SignInit. */
@@ -412,16 +410,10 @@ class IaikTokenBackend implements TokenBackend {
     }
   }
 
-  synchronized void logout(Session session, long slotId) {
-    Integer count = loginsBySlot.get(slotId);
-    if (count == null) {
+  void logout(Session session, long slotId) {
+    if (!LoadedModules.loginReleased(modulePath, slotId)) {
       return;
     }
-    if (count > 1) {
-      loginsBySlot.put(slotId, count - 1);
-      return;
-    }
-    loginsBySlot.remove(slotId);
     try {
       session.logout();
     } catch (PKCS11Exception e) {

@@ -29,6 +29,9 @@ final class LoadedModules {
     int references;
     boolean pinned;
 
+    /** Open logins per slot ID: C_Login/C_Logout act on the whole token for this process. */
+    final Map<Long, Integer> loginsBySlot = new HashMap<>();
+
     Entry(PKCS11Module module, boolean initializedHere) {
       this.module = module;
       this.initializedHere = initializedHere;
@@ -89,6 +92,35 @@ final class LoadedModules {
         // Nothing left to clean up on our side; the module is unusable either way.
       }
     }
+  }
+
+  /** Counts a login (or an already-logged-in session) on a slot of this module. */
+  static synchronized void loginAcquired(Path modulePath, long slotId) {
+    Entry entry = ENTRIES.get(key(modulePath));
+    if (entry != null) {
+      entry.loginsBySlot.merge(slotId, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * Uncounts a login; true when it was the last one in this process, i.e. C_Logout is now safe
+   * (logging out ends the login of every session of the process on that token).
+   */
+  static synchronized boolean loginReleased(Path modulePath, long slotId) {
+    Entry entry = ENTRIES.get(key(modulePath));
+    if (entry == null) {
+      return false;
+    }
+    Integer count = entry.loginsBySlot.get(slotId);
+    if (count == null) {
+      return false;
+    }
+    if (count > 1) {
+      entry.loginsBySlot.put(slotId, count - 1);
+      return false;
+    }
+    entry.loginsBySlot.remove(slotId);
+    return true;
   }
 
   /** Marks a module as shared with SunPKCS11: it stays initialised for the life of the JVM. */

@@ -26,6 +26,11 @@ final class SunPkcs11TokenKey implements TokenKey {
     this.privateKey = privateKey;
   }
 
+  /** The wrapper-side key (for the non-extractability probe in tests). */
+  IaikTokenKey located() {
+    return located;
+  }
+
   @Override
   public PublicKey publicKey() {
     return located.publicKey();
