@@ -61,8 +61,6 @@ class IaikTokenBackend implements TokenBackend {
   private static final int MAX_OBJECTS = 10_000;
   private static final long CKF_SIGN = 0x800L;
   private static final long CKF_GENERATE_KEY_PAIR = 0x10000L;
-  private static final long CKR_ATTRIBUTE_SENSITIVE = 0x11L;
-  private static final long CKR_ATTRIBUTE_TYPE_INVALID = 0x12L;
   private static final long CKR_USER_ALREADY_LOGGED_IN = 0x100L;
   private static final byte[] ED25519_OID = HexFormat.of().parseHex("06032b6570");
 
@@ -97,6 +95,7 @@ class IaikTokenBackend implements TokenBackend {
   }
 
   /** A private key located in a logged-in session, with what is known about it. */
+  @SuppressWarnings("ArrayRecordComponent") // internal value, never compared or hashed
   record LocatedKey(
       long privateHandle,
       String label,
@@ -651,7 +650,7 @@ class IaikTokenBackend implements TokenBackend {
     if (!keyUri.hasObjectSelector()) {
       throw new TokenException(
           TokenException.Category.KEY_NOT_FOUND,
-          "the pkcs11: URI names no key: add object=<label> and/or id=<%XX bytes>",
+          "the pkcs11: URI names no key: add object=<label> and/or id=<bytes, percent-encoded>",
           null,
           "list the token's keys to see their labels and ids",
           null);
@@ -713,7 +712,7 @@ class IaikTokenBackend implements TokenBackend {
               + "': "
               + String.join(", ", names),
           null,
-          "add id=<%XX bytes> to the pkcs11: URI",
+          "add id=<bytes, percent-encoded> to the pkcs11: URI",
           null);
     }
     long handle = handles[0];
@@ -727,9 +726,8 @@ class IaikTokenBackend implements TokenBackend {
             org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_ALWAYS_AUTHENTICATE);
     String label = a.label() == null ? "" : a.label();
     byte[] id = a.id() == null ? new byte[0] : a.id();
-    KeyType type = keyTypeOf(a.keyType(), session, handle);
     PublicKey publicKey = publicKeyFor(session, handle, a.keyType(), label, id);
-    type = keyTypeOf(a.keyType(), session, handle);
+    KeyType type = keyTypeOf(a.keyType(), session, handle);
     if (type == KeyType.OTHER) {
       throw new TokenException(
           TokenException.Category.KEY_TYPE_UNSUPPORTED,

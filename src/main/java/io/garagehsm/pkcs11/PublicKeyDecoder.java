@@ -55,7 +55,8 @@ final class PublicKeyDecoder {
         && (ecParams[0] == 0x13 || ecParams[0] == 0x0c)
         && (ecParams[1] & 0xff) == ecParams.length - 2) {
       String name =
-          new String(ecParams, 2, ecParams.length - 2, StandardCharsets.US_ASCII).toLowerCase();
+          new String(ecParams, 2, ecParams.length - 2, StandardCharsets.US_ASCII)
+              .toLowerCase(java.util.Locale.ROOT);
       switch (name) {
         case "edwards25519", "ed25519", "curve25519" -> {
           return KeyType.ED25519;

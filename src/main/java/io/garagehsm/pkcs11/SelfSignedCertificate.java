@@ -13,6 +13,7 @@ import java.util.function.UnaryOperator;
  * token key itself), built by hand in DER. It exists only so that SunPKCS11's KeyStore, which hides
  * keys without a certificate of the same CKA_ID, can see the key.
  */
+@SuppressWarnings("ArrayRecordComponent") // internal value, never compared or hashed
 record SelfSignedCertificate(byte[] encoded, byte[] subject) {
 
   /** AlgorithmIdentifier rsassaPss with SHA-256, MGF1-SHA-256, salt 32, trailer 1 (default). */

@@ -76,7 +76,7 @@ public final class TestTokens {
     // Earlier runs may have left tokens of this label (several, after ambiguity tests); delete
     // each by serial, as --delete-token --token refuses when the label matches more than one.
     String serial = null;
-    for (String line : run(List.of("softhsm2-util", "--show-slots"), false).split("\n")) {
+    for (String line : run(List.of("softhsm2-util", "--show-slots"), false).lines().toList()) {
       String t = line.strip();
       if (t.startsWith("Serial number:")) {
         serial = t.substring("Serial number:".length()).strip();
