@@ -362,7 +362,7 @@ class IaikTokenBackend implements TokenBackend {
     if (!flags.loginRequired()) {
       return;
     }
-    checkPinCounters(token, flags);
+    checkPinCounters(token.label(), flags, options);
     try {
       if (flags.protectedAuthenticationPath()) {
         options
@@ -386,7 +386,7 @@ class IaikTokenBackend implements TokenBackend {
   void contextLogin(
       Session session, FoundToken token, Pkcs11Uri uri, SecretSource pins, String keyLabel) {
     TokenFlags flags = currentFlags(token);
-    checkPinCounters(token, flags);
+    checkPinCounters(token.label(), flags, options);
     try {
       if (flags.protectedAuthenticationPath()) {
         options
@@ -443,11 +443,12 @@ class IaikTokenBackend implements TokenBackend {
     }
   }
 
-  private void checkPinCounters(FoundToken token, TokenFlags flags) {
+  /** Before any login: refuse a locked PIN or the final try (unless allowed), warn when low. */
+  static void checkPinCounters(String tokenLabel, TokenFlags flags, BackendOptions options) {
     if (flags.userPinLocked()) {
       throw new TokenException(
           TokenException.Category.PIN_LOCKED,
-          "the user PIN of token '" + token.label() + "' is locked (CKF_USER_PIN_LOCKED)",
+          "the user PIN of token '" + tokenLabel + "' is locked (CKF_USER_PIN_LOCKED)",
           "CKR_PIN_LOCKED",
           Pkcs11Errors.PIN_LOCKED_HINT,
           null);
@@ -456,7 +457,7 @@ class IaikTokenBackend implements TokenBackend {
       throw new TokenException(
           TokenException.Category.PIN_FINAL_TRY,
           "token '"
-              + token.label()
+              + tokenLabel
               + "' says one more wrong user PIN locks it (CKF_USER_PIN_FINAL_TRY); not trying",
           null,
           "make sure the PIN source is right, then allow the final try explicitly"
@@ -468,7 +469,7 @@ class IaikTokenBackend implements TokenBackend {
           .diagnostics()
           .accept(
               "warning: token '"
-                  + token.label()
+                  + tokenLabel
                   + "' reports failed user PIN attempts (CKF_USER_PIN_COUNT_LOW); a few more wrong"
                   + " PINs will lock it");
     }

@@ -97,20 +97,41 @@ class IaikTokenBackendTest extends TokenBackendContract {
     assertEquals("", captured.toString(StandardCharsets.UTF_8));
   }
 
+  /** SoftHSM2 has no PIN retry counter, so the policy is exercised on decoded flags. */
   @Test
-  void finalTryIsRefusedAndLockedIsExplained() {
-    // SoftHSM2 has no retry counter, so the flags are exercised through their decoding.
-    TokenFlags flags = TokenFlags.fromBits(0x400L | 0x4L | 0x20000L);
-    assertTrue(flags.userPinFinalTry());
-    TokenFlags locked = TokenFlags.fromBits(0x40000L);
-    assertTrue(locked.userPinLocked());
-    TokenException e =
+  void pinCounterPolicyRefusesFinalTryExplainsLockAndWarnsWhenLow() {
+    TokenFlags finalTry = TokenFlags.fromBits(0x400L | 0x4L | 0x20000L);
+    TokenException refused =
+        assertThrows(
+            TokenException.class,
+            () -> IaikTokenBackend.checkPinCounters("hsm", finalTry, BackendOptions.quiet()));
+    assertEquals(TokenException.Category.PIN_FINAL_TRY, refused.category());
+    assertTrue(refused.hint().orElseThrow().contains("--allow-final-try"));
+    IaikTokenBackend.checkPinCounters("hsm", finalTry, new BackendOptions(m -> {}, true));
+
+    TokenException locked =
         assertThrows(
             TokenException.class,
             () ->
-                backend.openKey(
-                    Pkcs11Uri.parse("pkcs11:token=" + fixture.main().label()),
-                    pinFile(fixture.main())));
+                IaikTokenBackend.checkPinCounters(
+                    "hsm", TokenFlags.fromBits(0x40000L), BackendOptions.quiet()));
+    assertEquals(TokenException.Category.PIN_LOCKED, locked.category());
+    assertEquals("CKR_PIN_LOCKED", locked.ckrName().orElseThrow());
+    assertTrue(locked.hint().orElseThrow().contains("Security Officer"));
+
+    java.util.List<String> warnings = new java.util.ArrayList<>();
+    IaikTokenBackend.checkPinCounters(
+        "hsm", TokenFlags.fromBits(0x10000L), new BackendOptions(warnings::add, false));
+    assertEquals(1, warnings.size());
+    assertTrue(warnings.get(0).contains("CKF_USER_PIN_COUNT_LOW"));
+  }
+
+  @Test
+  void aTokenUriWithoutObjectIsNotAKey() {
+    TokenException e =
+        assertThrows(
+            TokenException.class,
+            () -> backend.openKey(fixture.main().uri(), pinFile(fixture.main())));
     assertEquals(TokenException.Category.KEY_NOT_FOUND, e.category());
   }
 }
