@@ -1,9 +1,13 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
+import io.garagehsm.secret.PasswordPrompt;
+import io.garagehsm.secret.PinSources;
+import io.garagehsm.secret.SecretSource;
 import io.garagehsm.signing.Signer;
-import io.garagehsm.signing.TokenSignerFactory;
+import io.garagehsm.signing.TokenKeys;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,7 +23,7 @@ public final class CliContext {
   private final Map<String, String> env;
   private final Clock clock;
   private final GlobalOptions global = new GlobalOptions();
-  private TokenSignerFactory tokens;
+  private TokenKeys tokens;
 
   public CliContext(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
     this.out = out;
@@ -79,26 +83,41 @@ public final class CliContext {
     return keys.signer(name, tokens());
   }
 
-  /** Token access configured from the global options; opened lazily. */
-  public TokenSignerFactory tokens() {
+  /** Token access configured from the global options; modules are loaded on first use. */
+  public TokenKeys tokens() {
     if (tokens == null) {
+      SecretSource pins =
+          PinSources.builder()
+              .pinFile(global.pinFile())
+              .pinEnv(global.pinEnv())
+              .environment(env)
+              .prompt(PasswordPrompt.systemConsole())
+              .warnings(this::warn)
+              .build();
+      ModuleLocator locator =
+          new ModuleLocator(
+              env,
+              ModuleLocator.DEFAULT_REGISTRY_DIRS,
+              ModuleLocator.DEFAULT_MODULE_DIRS,
+              ModuleLocator.DEFAULT_MODULE_PATHS);
       tokens =
-          (uri, expected, name) -> {
-            throw new CliException(
-                ExitCodes.OTHER,
-                "key '" + name + "' is a token key, but token support is not available",
-                null);
-          };
+          new TokenKeys(
+              TokenKeys.backendKind(global.backend()),
+              global.module(),
+              locator,
+              pins,
+              this::warn,
+              global.allowFinalPinTry());
     }
     return tokens;
   }
 
   /** Closes what the invocation opened (token sessions, modules). */
   void close() {
-    if (tokens instanceof AutoCloseable c) {
+    if (tokens != null) {
       try {
-        c.close();
-      } catch (Exception e) {
+        tokens.close();
+      } catch (RuntimeException e) {
         warn("closing the token failed: " + e.getMessage());
       }
     }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
           + " expiry in the past), 2 targets push refused by the role checksum, 3 other error,"
           + " 255 usage error."
     },
-    subcommands = {UserKeysCommand.class})
+    subcommands = {UserKeysCommand.class, TokensCommand.class})
 public final class GarageHsmCommand implements Runnable {
   @Spec CommandSpec spec;
 

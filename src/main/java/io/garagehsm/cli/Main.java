@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.metadata.MetadataException;
+import io.garagehsm.pkcs11.TokenException;
 import io.garagehsm.repo.RepoException;
 import io.garagehsm.signing.SigningException;
 import java.io.PrintStream;
@@ -77,6 +78,8 @@ public final class Main {
       hint = s.hint();
     } else if (t instanceof RepoException r) {
       hint = r.hint();
+    } else if (t instanceof TokenException k) {
+      hint = k.hint().orElse(null);
     } else if (t instanceof Hinted h) {
       hint = h.hint();
     }

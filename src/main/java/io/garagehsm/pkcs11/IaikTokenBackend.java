@@ -461,7 +461,7 @@ class IaikTokenBackend implements TokenBackend {
               + "' says one more wrong user PIN locks it (CKF_USER_PIN_FINAL_TRY); not trying",
           null,
           "make sure the PIN source is right, then allow the final try explicitly"
-              + " (--allow-final-try)",
+              + " (--allow-final-pin-try)",
           null);
     }
     if (flags.userPinCountLow()) {

@@ -106,7 +106,7 @@ class IaikTokenBackendTest extends TokenBackendContract {
             TokenException.class,
             () -> IaikTokenBackend.checkPinCounters("hsm", finalTry, BackendOptions.quiet()));
     assertEquals(TokenException.Category.PIN_FINAL_TRY, refused.category());
-    assertTrue(refused.hint().orElseThrow().contains("--allow-final-try"));
+    assertTrue(refused.hint().orElseThrow().contains("--allow-final-pin-try"));
     IaikTokenBackend.checkPinCounters("hsm", finalTry, new BackendOptions(m -> {}, true));
 
     TokenException locked =
