@@ -24,7 +24,9 @@ final class KeyCommand {
       case "rsa" -> KeyType.RSA;
       default ->
           throw new CliException(
-              ExitCodes.USAGE, "Invalid keytype: " + t + " valid: (ed25519, rsa)", null);
+              ExitCodes.USAGE,
+              "Invalid keytype: " + t + " valid: (ed25519, rsa)",
+              "write the key type in lower case: -t ed25519 or -t rsa");
     };
   }
 
