@@ -73,6 +73,37 @@ class RootAndOfflineTest {
     assertTrue(AktualizrVerifier.verifyRootUpdate(expected, v1.get("signed")).ok());
   }
 
+  @Test
+  void keyRemoveAndVerifyRoot() throws Exception {
+    Path repo = rotationStart();
+    run(NOW, home, "root", "key", "add", "-r", "myrepo", "-k", "root-new").ok();
+    Cli.Result rm = run(NOW, home, "root", "key", "remove", "-r", "myrepo", "-k", "root-new").ok();
+    assertTrue(rm.err().contains("keys removed from unsigned root.json"), rm.err());
+    assertEquals(
+        readJson(repo.resolve("roles/root.json")).get("signed"),
+        readJson(repo.resolve("roles/unsigned/root.json")));
+    run(
+            NOW,
+            home,
+            "verify-root",
+            "-r",
+            "myrepo",
+            "-i",
+            Vectors.path("root-rotation/tuf/myrepo/roles/root.json").toString())
+        .ok();
+    Cli.Result bad =
+        run(
+                NOW,
+                home,
+                "verify-root",
+                "-r",
+                "myrepo",
+                "-i",
+                Vectors.path("negative/targets.valid.json").toString())
+            .fails(3);
+    assertTrue(bad.err().contains("not a root role"), bad.err());
+  }
+
   static Map<String, String> sigsByKey(JsonNode env) {
     Map<String, String> m = new HashMap<>();
     env.get("signatures").forEach(s -> m.put(s.get("keyid").asText(), s.get("sig").asText()));
