@@ -24,7 +24,20 @@ import picocli.CommandLine.Spec;
           + " expiry in the past), 2 targets push refused by the role checksum, 3 other error,"
           + " 255 usage error."
     },
-    subcommands = {UserKeysCommand.class, TokensCommand.class})
+    subcommands = {
+      RepoSetupCommands.Init.class,
+      RepoSetupCommands.ImportClientCert.class,
+      RepoSetupCommands.ExportCredentials.class,
+      KeyCommand.class,
+      UserKeysCommand.class,
+      TokensCommand.class,
+      TargetsCommand.class,
+      RootCommand.class,
+      DelegationsCommand.class,
+      JsonCommands.SignJson.class,
+      JsonCommands.VerifyJson.class,
+      RootCommand.VerifyRoot.class
+    })
 public final class GarageHsmCommand implements Runnable {
   @Spec CommandSpec spec;
 

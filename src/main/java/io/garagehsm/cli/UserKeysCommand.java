@@ -1,11 +1,17 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.metadata.KeyType;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
+import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.repo.RepoLock;
+import io.garagehsm.repo.Repository;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
@@ -14,7 +20,11 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "user-keys",
     description = "Manage keys outside a repository (in <home>/user-keys or --keys-path).",
-    subcommands = {UserKeysCommand.Id.class})
+    subcommands = {
+      UserKeysCommand.Gen.class,
+      UserKeysCommand.Id.class,
+      UserKeysCommand.ImportPub.class
+    })
 final class UserKeysCommand {
   @Option(
       names = {"-p", "--keys-path"},
@@ -49,6 +59,115 @@ final class UserKeysCommand {
     public Integer call() {
       TufKey key = TufKey.fromJson(MetadataJson.read(input), input.toString());
       ctx.out().print(key.keyId());
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code user-keys gen}: a key pair in the user-keys folder. */
+  @Command(
+      name = "gen",
+      description =
+          "Generate a key pair <name>.pub / <name>.sec in <home>/user-keys (or --keys-path).")
+  static final class Gen implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Option(
+        names = {"-t", "--type"},
+        paramLabel = "ed25519|rsa",
+        defaultValue = "ed25519",
+        description = "Key type, lower case (default: ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(
+        names = "--keysize",
+        paramLabel = "<bits>",
+        description = "RSA: 2048 (default), 3072 or 4096. Ed25519: 256 only.")
+    Integer keysize;
+
+    @Option(
+        names = {"-k", "--key-name"},
+        required = true,
+        paramLabel = "<name>",
+        description = "Key name.")
+    String name;
+
+    @ParentCommand UserKeysCommand parent;
+
+    Gen(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      KeyType t = KeyCommand.keyType(type);
+      KeyDirectory.checkName(name);
+      KeyDirectory keys = parent.keys(ctx);
+      KeyCommand.refuseExisting(keys, name);
+      TufKeyPair pair = TufKeyPair.generate(t, KeyCommand.keySize(t, keysize));
+      keys.writeKeyPair(name, pair);
+      ctx.info(Support.savedKeys(keys.dir(), name));
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code user-keys importpub}: a PEM public key into a repository's keys/. */
+  @Command(
+      name = "importpub",
+      description = {
+        "Import a PEM public key (SPKI RSA, Ed25519 or P-256, or PKCS#1 RSA) as"
+            + " keys/<name>.pub of a repository, e.g. the public half of an HSM key.",
+        "Sign with such keys through --signatures, or adopt the token key."
+      })
+  static final class ImportPub implements Callable<Integer> {
+    private final CliContext ctx;
+    @Mixin RepoOption repo;
+
+    @Option(
+        names = {"-k", "--key-name"},
+        required = true,
+        paramLabel = "<name>",
+        description = "Key name (repeatable: the same key under several names).")
+    List<String> names;
+
+    @Option(
+        names = {"-i", "--input"},
+        required = true,
+        paramLabel = "<pem>",
+        description = "PEM public key file.")
+    Path input;
+
+    ImportPub(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      names.forEach(KeyDirectory::checkName);
+      TufKey key = TufKey.fromPem(KeyDirectory.readText(input), input.toString());
+      String reason = key.unusableForRolesReason();
+      if (reason != null) {
+        ctx.warn(input + ": " + reason);
+      }
+      Repository r = ctx.repo(repo.repo);
+      KeyDirectory keys = r.keys();
+      try (RepoLock lock = r.lock()) {
+        for (String n : names) {
+          if (java.nio.file.Files.exists(keys.publicFile(n))
+              && !keys.publicKey(n).keyId().equals(key.keyId())) {
+            throw new CliException(
+                ExitCodes.OTHER,
+                "key '" + n + "' already exists in " + keys.dir() + " with another key ID",
+                "choose another name");
+          }
+        }
+        for (String n : names) {
+          keys.writePublic(n, key);
+        }
+      }
+      for (String n : names) {
+        ctx.info(
+            "Imported " + key.describe() + " key " + key.keyId() + " to " + keys.publicFile(n));
+      }
       return ExitCodes.OK;
     }
   }

@@ -92,6 +92,42 @@ public final class RootRole {
     return new RoleKeys(List.copyOf(ids), r.path("threshold").asInt(0));
   }
 
+  /**
+   * The form ota-tuf's codec gives after decoding and re-encoding (compat spec §2.3, §9.4): only
+   * {@code keys}, {@code roles}, {@code version}, {@code expires}, {@code consistent_snapshot} and
+   * {@code _type}; keys re-encoded in garage-sign's style (upper-case keytype, BouncyCastle PEM);
+   * roles with only {@code keyids} and {@code threshold}; {@code expires} in whole seconds. Key IDs
+   * are kept as written. This is what {@code root get-unsigned} prints and {@code root sign} signs.
+   */
+  public ObjectNode reencoded() {
+    JsonNode cs = signed.get("consistent_snapshot");
+    if (cs == null || !cs.isBoolean()) {
+      throw new MetadataException(
+          what + " has no boolean \"consistent_snapshot\" (ota-tuf requires it)",
+          "add \"consistent_snapshot\" : false");
+    }
+    JsonNode v = signed.get("version");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+      throw new MetadataException(what + " has no valid \"version\" (a non-negative integer)");
+    }
+    ObjectNode o = MetadataJson.object();
+    ObjectNode k = o.putObject("keys");
+    keys().forEach((id, key) -> k.set(id, key.toJson()));
+    ObjectNode r = o.putObject("roles");
+    for (String name : roleNames()) {
+      RoleKeys rk = role(name);
+      ObjectNode ro = r.putObject(name);
+      ArrayNode ids = ro.putArray("keyids");
+      rk.keyIds().forEach(ids::add);
+      ro.put("threshold", rk.threshold());
+    }
+    o.put("version", v.intValue());
+    o.put("expires", Expiry.format(expires()));
+    o.put("consistent_snapshot", cs.booleanValue());
+    o.put("_type", "Root");
+    return o;
+  }
+
   /** Checks an envelope's signatures against one of this root's roles. */
   public SignedMetadata.Verification verify(SignedMetadata md, String roleName) {
     RoleKeys r = role(roleName);
