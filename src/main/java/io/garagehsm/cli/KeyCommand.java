@@ -5,6 +5,8 @@ import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
+import io.garagehsm.repo.TokenReference;
+import io.garagehsm.signing.TokenKeys;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "key",
     description = "Manage the keys of a repository (keys/).",
-    subcommands = {KeyCommand.Generate.class})
+    subcommands = {KeyCommand.Generate.class, KeyCommand.Adopt.class})
 final class KeyCommand {
 
   /** {@code -t ed25519|rsa}, lower case only, as garage-sign (exit 255 otherwise). */
@@ -42,7 +44,10 @@ final class KeyCommand {
       name = "generate",
       description = {
         "Generate a key pair: keys/<name>.pub (0644) and keys/<name>.sec (0600).",
-        "Refuses to overwrite an existing key of that name."
+        "With --token, the key pair is generated ON the token (private, sensitive,"
+            + " non-extractable, sign-only, CKA_LABEL = <name>) and the repository gets only"
+            + " keys/<name>.pub and the reference keys/<name>.pkcs11 (URI + key ID, no secret).",
+        "Refuses to overwrite an existing key of that name, in the folder or on the token."
       })
   static final class Generate implements Callable<Integer> {
     private final CliContext ctx;
@@ -84,16 +89,15 @@ final class KeyCommand {
     public Integer call() {
       KeyType t = keyType(type);
       KeyDirectory.checkName(name);
-      if (token != null) {
-        throw new CliException(
-            ExitCodes.OTHER,
-            "token key generation is not available in this build",
-            "generate the key pair with your token's tools, then add its public key with"
-                + " 'user-keys importpub'");
-      }
       Repository r = ctx.repo(repo.repo);
       KeyDirectory keys = r.keys();
       refuseExisting(keys, name);
+      if (token != null) {
+        try (RepoLock lock = r.lock()) {
+          generateOnToken(ctx, keys, name, token, t, keySize(t, keysize));
+        }
+        return ExitCodes.OK;
+      }
       TufKeyPair pair = TufKeyPair.generate(t, keySize(t, keysize));
       try (RepoLock lock = r.lock()) {
         refuseExisting(keys, name);
@@ -102,6 +106,94 @@ final class KeyCommand {
       ctx.info(Support.savedKeys(keys.dir(), name));
       return ExitCodes.OK;
     }
+  }
+
+  /** {@code key adopt}: a key made on a token by another tool joins the repository by name. */
+  @Command(
+      name = "adopt",
+      description = {
+        "Adopt a key that already lives on a token (made by yubihsm-shell, ykman, pkcs11-tool,"
+            + " tpm2_ptool...): reads its public key and writes keys/<name>.pub plus"
+            + " keys/<name>.pkcs11, so <name> works wherever a key name is taken.",
+        "Lists no PIN unless the token hides public keys (YubiHSM 2), then logs in."
+      })
+  static final class Adopt implements Callable<Integer> {
+    private final CliContext ctx;
+    @Mixin RepoOption repo;
+
+    @Option(
+        names = {"-n", "--name"},
+        required = true,
+        paramLabel = "<name>",
+        description = "Name for the key in keys/.")
+    String name;
+
+    @Option(
+        names = "--uri",
+        required = true,
+        paramLabel = "<pkcs11 URI>",
+        description = "The key on the token, e.g. pkcs11:token=root;object=root-2026.")
+    String uri;
+
+    Adopt(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      KeyDirectory.checkName(name);
+      Repository r = ctx.repo(repo.repo);
+      KeyDirectory keys = r.keys();
+      refuseExisting(keys, name);
+      try (RepoLock lock = r.lock()) {
+        adopt(ctx, keys, name, uri);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Generates on the token and records the key as {@code <name>.pub} + {@code <name>.pkcs11}. */
+  static void generateOnToken(
+      CliContext ctx, KeyDirectory keys, String name, String tokenUri, KeyType t, int bits) {
+    refuseExisting(keys, name);
+    TokenKeys.TokenKeyInfo info = ctx.tokens().generate(tokenUri, name, t, bits);
+    keys.writeTokenKey(
+        name, info.publicKey(), new TokenReference(info.uri(), info.publicKey().keyId()));
+    ctx.info(
+        "Generated "
+            + info.publicKey().describe()
+            + " key '"
+            + name
+            + "' on the token: "
+            + info.uri());
+    ctx.info(
+        "key id "
+            + info.publicKey().keyId()
+            + "; saved "
+            + keys.publicFile(name)
+            + " and "
+            + keys.referenceFile(name));
+  }
+
+  /** Reads a token key's public key and records it under {@code name}. */
+  static void adopt(CliContext ctx, KeyDirectory keys, String name, String keyUri) {
+    refuseExisting(keys, name);
+    TokenKeys.TokenKeyInfo info = ctx.tokens().adopt(keyUri);
+    String reason = info.publicKey().unusableForRolesReason();
+    if (reason != null) {
+      throw new CliException(
+          ExitCodes.OTHER, keyUri + ": " + reason, "adopt an Ed25519 or RSA-2048/3072/4096 key");
+    }
+    keys.writeTokenKey(
+        name, info.publicKey(), new TokenReference(info.uri(), info.publicKey().keyId()));
+    ctx.info("Adopted " + info.publicKey().describe() + " key '" + name + "': " + info.uri());
+    ctx.info(
+        "key id "
+            + info.publicKey().keyId()
+            + "; saved "
+            + keys.publicFile(name)
+            + " and "
+            + keys.referenceFile(name));
   }
 
   /** Never overwrite a key: a lost private key cannot be recovered. */

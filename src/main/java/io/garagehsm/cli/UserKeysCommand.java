@@ -23,7 +23,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
       UserKeysCommand.Gen.class,
       UserKeysCommand.Id.class,
-      UserKeysCommand.ImportPub.class
+      UserKeysCommand.ImportPub.class,
+      UserKeysCommand.Adopt.class
     })
 final class UserKeysCommand {
   @Option(
@@ -91,6 +92,14 @@ final class UserKeysCommand {
         description = "Key name.")
     String name;
 
+    @Option(
+        names = "--token",
+        paramLabel = "<pkcs11 URI>",
+        description =
+            "Generate the key on this PKCS#11 token (non-extractable); writes <name>.pub and the"
+                + " reference <name>.pkcs11, no private key file.")
+    String token;
+
     @ParentCommand UserKeysCommand parent;
 
     Gen(CliContext ctx) {
@@ -103,6 +112,10 @@ final class UserKeysCommand {
       KeyDirectory.checkName(name);
       KeyDirectory keys = parent.keys(ctx);
       KeyCommand.refuseExisting(keys, name);
+      if (token != null) {
+        KeyCommand.generateOnToken(ctx, keys, name, token, t, KeyCommand.keySize(t, keysize));
+        return ExitCodes.OK;
+      }
       TufKeyPair pair = TufKeyPair.generate(t, KeyCommand.keySize(t, keysize));
       keys.writeKeyPair(name, pair);
       ctx.info(Support.savedKeys(keys.dir(), name));
@@ -168,6 +181,43 @@ final class UserKeysCommand {
         ctx.info(
             "Imported " + key.describe() + " key " + key.keyId() + " to " + keys.publicFile(n));
       }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code user-keys adopt}: a token key into the user-keys folder. */
+  @Command(
+      name = "adopt",
+      description =
+          "Adopt a key that already lives on a token: writes <name>.pub and <name>.pkcs11 in"
+              + " <home>/user-keys (or --keys-path).")
+  static final class Adopt implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Option(
+        names = {"-k", "--key-name"},
+        required = true,
+        paramLabel = "<name>",
+        description = "Key name.")
+    String name;
+
+    @Option(
+        names = "--uri",
+        required = true,
+        paramLabel = "<pkcs11 URI>",
+        description = "The key on the token, e.g. pkcs11:token=dev;object=supplier.")
+    String uri;
+
+    @ParentCommand UserKeysCommand parent;
+
+    Adopt(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      KeyDirectory.checkName(name);
+      KeyCommand.adopt(ctx, parent.keys(ctx), name, uri);
       return ExitCodes.OK;
     }
   }
