@@ -24,7 +24,15 @@ import picocli.CommandLine.Spec;
           + " expiry in the past), 2 targets push refused by the role checksum, 3 other error,"
           + " 255 usage error."
     },
-    subcommands = {UserKeysCommand.class})
+    subcommands = {
+      UserKeysCommand.class,
+      // network commands (branch server); merge into the offline helper's groups
+      RootServerCommands.class,
+      TargetsServerCommands.class,
+      DelegationsServerCommands.class,
+      MoveOfflineCommand.class,
+      GetTargetsCommand.class
+    })
 public final class GarageHsmCommand implements Runnable {
   @Spec CommandSpec spec;
 

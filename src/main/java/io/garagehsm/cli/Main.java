@@ -2,6 +2,7 @@ package io.garagehsm.cli;
 
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.repo.RepoException;
+import io.garagehsm.server.ServerException;
 import io.garagehsm.signing.SigningException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -77,6 +78,8 @@ public final class Main {
       hint = s.hint();
     } else if (t instanceof RepoException r) {
       hint = r.hint();
+    } else if (t instanceof ServerException s) {
+      hint = s.hint();
     } else if (t instanceof Hinted h) {
       hint = h.hint();
     }
