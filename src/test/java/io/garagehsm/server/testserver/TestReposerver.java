@@ -145,6 +145,7 @@ public final class TestReposerver implements AutoCloseable {
   private final List<Recorded> log = Collections.synchronizedList(new ArrayList<>());
   private final List<Rule> rules = new ArrayList<>();
   private final Clock clock;
+  private volatile java.util.function.Consumer<Recorded> listener = r -> {};
 
   // state, guarded by this
   public final TufKeyPair rootKey;
@@ -326,6 +327,11 @@ public final class TestReposerver implements AutoCloseable {
     return r -> r.method().equals(method) && r.apiPath().startsWith(pathPrefix);
   }
 
+  /** Called on arrival of every request, before it is handled (to probe client-side state). */
+  public void onRequest(java.util.function.Consumer<Recorded> l) {
+    listener = l;
+  }
+
   public synchronized void clearFaults() {
     rules.clear();
   }
@@ -471,6 +477,7 @@ public final class TestReposerver implements AutoCloseable {
               body,
               gz);
       log.add(rec);
+      listener.accept(rec);
       Fault fault = null;
       synchronized (this) {
         for (Rule r : rules) {
