@@ -829,7 +829,7 @@ public final class TestReposerver implements AutoCloseable {
   }
 
   /** What ota-tuf's codecs produce when they decode and re-encode a root's signed part. */
-  static ObjectNode reencodeRoot(ObjectNode s) {
+  public static ObjectNode reencodeRoot(ObjectNode s) {
     ObjectNode o = MetadataJson.object();
     String type = s.path("_type").asText(null);
     if (type == null || !type.equalsIgnoreCase("root")) {
