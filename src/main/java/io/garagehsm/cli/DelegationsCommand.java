@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
     subcommands = {
       DelegationsCommand.Init.class,
       DelegationsCommand.AddTarget.class,
-      DelegationsCommand.Sign.class
+      DelegationsCommand.Sign.class,
+      DelegationsPushCommand.class,
+      DelegationsPullCommand.class
     })
 final class DelegationsCommand {
 

@@ -36,7 +36,9 @@ import picocli.CommandLine.Spec;
       DelegationsCommand.class,
       JsonCommands.SignJson.class,
       JsonCommands.VerifyJson.class,
-      RootCommand.VerifyRoot.class
+      RootCommand.VerifyRoot.class,
+      MoveOfflineCommand.class,
+      GetTargetsCommand.class
     })
 public final class GarageHsmCommand implements Runnable {
   @Spec CommandSpec spec;

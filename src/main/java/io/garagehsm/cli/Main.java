@@ -3,6 +3,7 @@ package io.garagehsm.cli;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.pkcs11.TokenException;
 import io.garagehsm.repo.RepoException;
+import io.garagehsm.server.ServerException;
 import io.garagehsm.signing.SigningException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -80,6 +81,8 @@ public final class Main {
       hint = r.hint();
     } else if (t instanceof TokenException k) {
       hint = k.hint().orElse(null);
+    } else if (t instanceof ServerException s) {
+      hint = s.hint();
     } else if (t instanceof Hinted h) {
       hint = h.hint();
     }

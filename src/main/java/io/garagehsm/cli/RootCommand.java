@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
       RootCommand.Key.class,
       RootCommand.TargetsKey.class,
       RootCommand.Sign.class,
-      RootCommand.IncrementVersion.class
+      RootCommand.IncrementVersion.class,
+      RootPullCommand.class,
+      RootPushCommand.class
     })
 final class RootCommand {
   private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{64}");

@@ -41,7 +41,10 @@ import picocli.CommandLine.Option;
       TargetsCommand.GetUnsigned.class,
       TargetsCommand.Sign.class,
       TargetsCommand.IncrementVersion.class,
-      TargetsCommand.Delegations.class
+      TargetsCommand.Delegations.class,
+      TargetsPullCommand.class,
+      TargetsPushCommand.class,
+      TargetsUploadCommand.class
     })
 final class TargetsCommand {
 

@@ -1,0 +1,37 @@
+package io.garagehsm.cli;
+
+import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.server.TufServerClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Hidden {@code get-targets}: prints the server's targets.json (no verification, no writes). */
+@Command(name = "get-targets", hidden = true, description = "Print the server's targets.json.")
+final class GetTargetsCommand implements Callable<Integer> {
+  private final CliContext ctx;
+
+  @Option(
+      names = {"-r", "--repo"},
+      required = true,
+      paramLabel = "<name>",
+      description = "Repository name.")
+  String repoName;
+
+  GetTargetsCommand(CliContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    Repository repo = ctx.repo(repoName);
+    ServerAccess.requireReposerver(repo);
+    TufServerClient.FetchedTargets f = ServerAccess.client(ctx, repo).targets();
+    ctx.out().println(MetadataJson.prettyString(f.targets().toJson()));
+    if (f.checksum() != null) {
+      ctx.info("x-ats-role-checksum: " + f.checksum());
+    }
+    return ExitCodes.OK;
+  }
+}

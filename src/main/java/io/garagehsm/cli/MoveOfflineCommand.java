@@ -1,0 +1,430 @@
+package io.garagehsm.cli;
+
+import io.garagehsm.metadata.CanonicalJson;
+import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.metadata.RootRole;
+import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.TufKey;
+import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.repo.AtomicFiles;
+import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.repo.RepoLock;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.server.ServerException;
+import io.garagehsm.server.TufServerClient;
+import io.garagehsm.signing.FileSigner;
+import io.garagehsm.signing.MetadataSigner;
+import io.garagehsm.signing.Signer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code move-offline}: takes the online root key (and, for a reposerver, the targets key) off the
+ * server, in an order that cannot lose the root key (compat spec §10.3, §13 item 3):
+ *
+ * <ol>
+ *   <li>GET root.json (the server's root is the starting point);
+ *   <li>pull targets if there is no unsigned targets.json (reposerver only);
+ *   <li>use {@code keys/<alias>.sec} if present, else GET the server's copy and save it durably;
+ *   <li>build root v+1 (root role = new root key, targets role = new targets key, threshold 1,
+ *       expires now + 365 days, online snapshot/timestamp keys kept), sign with the new and the old
+ *       root key, verify both thresholds, and save it as {@code roles/root.json.pending};
+ *   <li>POST root;
+ *   <li>only then DELETE the server's copy of the old root key;
+ *   <li>write roles/root.json (and roles/unsigned/root.json), remove the pending file.
+ * </ol>
+ *
+ * <p>Re-running the same command after a failure at any step resumes: a pending root the server
+ * already has is finished (delete + write), one it lacks is pushed again. Without {@code
+ * --new-root}, the old key is fetched and saved but, unlike garage-sign, the server's copy is NOT
+ * deleted.
+ */
+@Command(
+    name = "move-offline",
+    description = {
+      "Move the online root key (and targets key) off the server: save the old root key in"
+          + " keys/<old-root-alias>, push a root v+1 with the new keys, then delete the server's"
+          + " copy.",
+      "Safe to re-run after any failure: progress is kept in roles/root.json.pending."
+    })
+final class MoveOfflineCommand implements Callable<Integer> {
+  /** Fixed lifetime of the new root, as garage-sign's DEFAULT_ROOT_LIFETIME. */
+  static final Duration ROOT_LIFETIME = Duration.ofDays(365);
+
+  /** The signed new root between signing and the end of the rotation. */
+  static final String PENDING = "root.json.pending";
+
+  private final CliContext ctx;
+
+  @Option(
+      names = {"-r", "--repo"},
+      required = true,
+      paramLabel = "<name>",
+      description = "Repository name.")
+  String repoName;
+
+  @Option(
+      names = "--new-root",
+      paramLabel = "<key>",
+      description = "Key that becomes the only root key (file or token key in keys/).")
+  String newRoot;
+
+  @Option(
+      names = "--new-targets",
+      paramLabel = "<key>",
+      description = "Key that becomes the only targets key (public key in keys/).")
+  String newTargets;
+
+  @Option(
+      names = "--old-root-alias",
+      required = true,
+      paramLabel = "<name>",
+      description = "Name under which the old root key is saved in keys/.")
+  String oldRootAlias;
+
+  @Option(
+      names = "--old-keyid",
+      paramLabel = "<keyid>",
+      description = "Old root key ID (default: the last key ID of the server root's root role).")
+  String oldKeyId;
+
+  private Repository repo;
+  private KeyDirectory keys;
+  private Path pending;
+  private boolean director;
+
+  MoveOfflineCommand(CliContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    repo = ctx.repo(repoName);
+    keys = repo.keys();
+    pending = repo.rolesDir().resolve(PENDING);
+    director = repo.config().isDirector();
+    KeyDirectory.checkName(oldRootAlias);
+    if (director && newTargets != null) {
+      throw new CliException(
+          ExitCodes.USAGE,
+          "--new-targets is not allowed for a Director repository",
+          "the Director keeps its targets key online; pass only --new-root");
+    }
+    if (!director && newRoot != null && newTargets == null) {
+      throw new CliException(
+          ExitCodes.USAGE,
+          "--new-targets is required with --new-root",
+          "generate one with 'key generate -n <name>' and pass --new-targets <name>");
+    }
+    if (newRoot == null && newTargets != null) {
+      throw new CliException(
+          ExitCodes.USAGE, "--new-targets needs --new-root", "pass both, or neither");
+    }
+    try (RepoLock lock = repo.lock()) {
+      TufServerClient client = ServerAccess.client(ctx, repo);
+      SignedMetadata server = client.root();
+      RootRole sr = RootRole.of(server, "root.json from " + client.server());
+      if (Files.exists(pending)) {
+        return resume(client, server, sr);
+      }
+      if (newRoot != null && alreadyMoved(sr)) {
+        ctx.info(
+            "root keys are already offline: the server's root v"
+                + sr.version()
+                + " lists only '"
+                + newRoot
+                + "' as root key; nothing to do");
+        repo.writeSignedRole(RootRole.ROOT, server);
+        repo.writeUnsignedRole(RootRole.ROOT, server.signed());
+        return ExitCodes.OK;
+      }
+      if (!director && repo.unsignedRole(RootRole.TARGETS).isEmpty()) {
+        TargetsPullCommand.pull(ctx, repo, client, sr, false);
+      }
+      List<String> rootIds = sr.role(RootRole.ROOT).keyIds();
+      String oldId =
+          oldKeyId != null ? oldKeyId : rootIds.isEmpty() ? null : rootIds.get(rootIds.size() - 1);
+      if (oldId == null || !rootIds.contains(oldId)) {
+        throw new CliException(
+            ExitCodes.OTHER,
+            "key "
+                + oldId
+                + " is not a root key of the server's root v"
+                + sr.version()
+                + " (root keys: "
+                + String.join(", ", rootIds)
+                + ")",
+            "pass one of those with --old-keyid");
+      }
+      Signer oldSigner = obtainOldKey(client, oldId);
+      if (newRoot == null) {
+        ctx.info("root keys moved offline, but you'll have to manually sign and push key!");
+        ctx.warn(
+            "unlike garage-sign, the server's copy of root key "
+                + oldId
+                + " was NOT deleted: it goes when a root that no longer lists it is pushed"
+                + " ('root sign' + 'root push'), or run move-offline again with --new-root and"
+                + " --new-targets to rotate and delete it");
+        return ExitCodes.OK;
+      }
+      if (director) {
+        for (String id : sr.role(RootRole.TARGETS).keyIds()) {
+          if (client.privateKey(id).isEmpty()) {
+            throw new CliException(
+                ExitCodes.OTHER,
+                "the Director's targets key " + id + " is not online on the server",
+                "the Director needs its targets key online; nothing was changed");
+          }
+        }
+      }
+      SignedMetadata next;
+      try (Signer newSigner = ctx.signer(keys, newRoot)) {
+        TufKey targetsKey = director ? null : keys.publicKey(newTargets);
+        next = build(sr, newSigner, targetsKey, oldSigner);
+      }
+      AtomicFiles.write(pending, MetadataJson.pretty(next.toJson()), AtomicFiles.PUBLIC);
+      return pushAndFinish(client, next, oldId);
+    }
+  }
+
+  private boolean alreadyMoved(RootRole sr) {
+    String newId = keys.publicKey(newRoot).keyId();
+    if (!sr.role(RootRole.ROOT).keyIds().equals(List.of(newId))) {
+      return false;
+    }
+    return director
+        || sr.role(RootRole.TARGETS).keyIds().equals(List.of(keys.publicKey(newTargets).keyId()));
+  }
+
+  /**
+   * The old root key: local if present (and right), else fetched and saved before anything else.
+   */
+  private Signer obtainOldKey(TufServerClient client, String oldId) {
+    if (keys.hasPrivateFile(oldRootAlias) || keys.tokenReference(oldRootAlias).isPresent()) {
+      Signer s = ctx.signer(keys, oldRootAlias);
+      if (!s.keyId().equals(oldId)) {
+        throw new CliException(
+            ExitCodes.OTHER,
+            "keys/"
+                + oldRootAlias
+                + " holds key "
+                + s.keyId()
+                + ", but the root key to move offline is "
+                + oldId,
+            "pass --old-keyid " + s.keyId() + " if that is the key meant, or another alias");
+      }
+      return s;
+    }
+    if (keys.exists(oldRootAlias)) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "keys/" + oldRootAlias + " exists without a private key",
+          "choose another --old-root-alias, or move " + keys.publicFile(oldRootAlias) + " away");
+    }
+    ctx.info("Could not read old private key locally, fetching before deleting from server");
+    TufKeyPair pair =
+        client
+            .privateKey(oldId)
+            .orElseThrow(
+                () ->
+                    new CliException(
+                        ExitCodes.OTHER,
+                        "the server does not hold the private key of root key "
+                            + oldId
+                            + " (it is already offline)",
+                        "if you have it, save it as keys/"
+                            + oldRootAlias
+                            + ".sec/.pub and run this again"));
+    keys.writeKeyPair(oldRootAlias, pair);
+    TufKeyPair back = keys.keyPair(oldRootAlias);
+    if (!back.publicKey().keyId().equals(oldId)) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "the saved key keys/" + oldRootAlias + " does not read back as " + oldId,
+          "check the disk; nothing was changed on the server");
+    }
+    ctx.info(
+        "Saved keys to " + keys.dir() + "/{" + oldRootAlias + ".sec, " + oldRootAlias + ".pub}");
+    return new FileSigner(back, keys.privateFile(oldRootAlias).toString());
+  }
+
+  private SignedMetadata build(RootRole sr, Signer newSigner, TufKey targetsKey, Signer oldSigner) {
+    RootRole nr = sr.withRole(RootRole.ROOT, List.of(newSigner.publicKey()), 1);
+    if (targetsKey != null) {
+      nr = nr.withRole(RootRole.TARGETS, List.of(targetsKey), 1);
+    }
+    nr = nr.withVersion(sr.version() + 1).withExpires(ctx.clock().instant().plus(ROOT_LIFETIME));
+    Set<String> kept = nr.keys().keySet();
+    for (String role : sr.roleNames()) {
+      if (role.equals(RootRole.ROOT) || (role.equals(RootRole.TARGETS) && targetsKey != null)) {
+        continue;
+      }
+      for (String id : sr.role(role).keyIds()) {
+        if (!kept.contains(id) || !nr.role(role).keyIds().contains(id)) {
+          throw new CliException(
+              ExitCodes.OTHER,
+              "the new root would drop key " + id + " of role '" + role + "'",
+              "the keyserver deletes every key a pushed root no longer lists; refusing. Nothing"
+                  + " was changed on the server");
+        }
+      }
+    }
+    SignedMetadata md =
+        MetadataSigner.sign(SignedMetadata.unsigned(nr.json()), List.of(newSigner, oldSigner));
+    SignedMetadata.Verification byOld = sr.verify(md, RootRole.ROOT);
+    SignedMetadata.Verification byNew = nr.verify(md, RootRole.ROOT);
+    if (!byOld.thresholdMet() || !byNew.thresholdMet()) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "the new root v"
+              + nr.version()
+              + " does not meet the thresholds (old root role: "
+              + byOld.describe()
+              + "; new root role: "
+              + byNew.describe()
+              + ")",
+          "move-offline signs with one old key; with an old root threshold above 1 rotate by"
+              + " hand: 'root key add/remove', 'root sign -k … -k …', 'root push'");
+    }
+    return md;
+  }
+
+  private int pushAndFinish(TufServerClient client, SignedMetadata next, String oldId) {
+    try {
+      client.pushRoot(next);
+    } catch (ServerException e) {
+      if (e.noAnswer() || (e.status() >= 500 && !"invalid_root_role".equals(e.code()))) {
+        throw new CliException(
+            ExitCodes.OTHER,
+            "pushing root v" + next.version() + " got no clear answer: " + e.getMessage(),
+            "the new root may or may not be live. Nothing is lost: the old root key is in "
+                + keys.privateFile(oldRootAlias)
+                + " and the signed root in "
+                + pending
+                + ". Run the same move-offline command again: it checks the server and finishes",
+            e);
+      }
+      deletePending();
+      String hint =
+          "nothing changed on the server, which still holds the old root key (also saved in "
+              + keys.privateFile(oldRootAlias)
+              + "); fix the cause and run move-offline again";
+      if (ServerAccess.isRootRejection(e)) {
+        throw ServerAccess.rootRejected(ctx, e, hint);
+      }
+      throw new CliException(ExitCodes.OTHER, e.getMessage(), hint, e);
+    }
+    return finish(client, next, oldId);
+  }
+
+  private int finish(TufServerClient client, SignedMetadata next, String oldId) {
+    try {
+      if (!client.deletePrivateKey(oldId)) {
+        ctx.info("the server no longer holds root key " + oldId);
+      }
+    } catch (ServerException e) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "root v"
+              + next.version()
+              + " is live, but deleting the server's copy of the old root key failed: "
+              + e.getMessage(),
+          "run the same move-offline command again to finish (it only deletes the key and saves"
+              + " roles/root.json); the key is saved in "
+              + keys.privateFile(oldRootAlias),
+          e);
+    }
+    repo.writeSignedRole(RootRole.ROOT, next);
+    repo.writeUnsignedRole(RootRole.ROOT, next.signed());
+    deletePending();
+    ctx.info("root keys moved offline, root.json saved to " + repo.dir());
+    if (!director) {
+      ctx.info(
+          "next: the server still serves targets.json signed by the old targets key; sign and push"
+              + " targets with '"
+              + newTargets
+              + "' now ('targets sign -r "
+              + repoName
+              + " --key-name "
+              + newTargets
+              + "', 'targets push -r "
+              + repoName
+              + "')");
+    }
+    return ExitCodes.OK;
+  }
+
+  private int resume(TufServerClient client, SignedMetadata server, RootRole sr) {
+    SignedMetadata p = SignedMetadata.fromJson(MetadataJson.read(pending), pending.toString());
+    RootRole pr = RootRole.of(p, pending.toString());
+    String restart =
+        "re-run with the options used before, or, if that rotation is abandoned, check 'root"
+            + " pull' and delete "
+            + pending;
+    if (newRoot == null) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "a move-offline with --new-root is in progress (" + pending + ")",
+          restart);
+    }
+    if (!pr.role(RootRole.ROOT).keyIds().equals(List.of(keys.publicKey(newRoot).keyId()))
+        || (!director
+            && !pr.role(RootRole.TARGETS)
+                .keyIds()
+                .equals(List.of(keys.publicKey(newTargets).keyId())))) {
+      throw new CliException(
+          ExitCodes.OTHER, pending + " was made with other --new-root/--new-targets keys", restart);
+    }
+    if (!keys.hasPrivateFile(oldRootAlias) && keys.tokenReference(oldRootAlias).isEmpty()) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "the old root key keys/" + oldRootAlias + " is missing, but " + pending + " exists",
+          "pass the --old-root-alias used before");
+    }
+    String oldId = keys.publicKey(oldRootAlias).keyId();
+    if (sr.version() == pr.version()) {
+      if (!Arrays.equals(CanonicalJson.encode(server.signed()), CanonicalJson.encode(p.signed()))) {
+        throw new CliException(
+            ExitCodes.OTHER,
+            "the server's root v" + sr.version() + " is not the one in " + pending,
+            "another root was pushed meanwhile; inspect it with 'root pull', then delete "
+                + pending);
+      }
+      ctx.info("root v" + pr.version() + " is already on the server; finishing");
+      return finish(client, p, oldId);
+    }
+    if (sr.version() == pr.version() - 1 && sr.verify(p, RootRole.ROOT).thresholdMet()) {
+      ctx.info("resuming: pushing the signed root v" + pr.version() + " from " + pending);
+      return pushAndFinish(client, p, oldId);
+    }
+    throw new CliException(
+        ExitCodes.OTHER,
+        "the server's root is v"
+            + sr.version()
+            + ", which "
+            + pending
+            + " (v"
+            + pr.version()
+            + ") does not follow",
+        "another root was pushed meanwhile; inspect it with 'root pull', then delete "
+            + pending
+            + " and run move-offline again");
+  }
+
+  private void deletePending() {
+    try {
+      Files.deleteIfExists(pending);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + pending + ": " + e.getMessage(), e);
+    }
+  }
+}

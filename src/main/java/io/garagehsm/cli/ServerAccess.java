@@ -1,0 +1,98 @@
+package io.garagehsm.cli;
+
+import io.garagehsm.metadata.Expiry;
+import io.garagehsm.metadata.MetadataException;
+import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.repo.RepoConfig;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.server.ClientSettings;
+import io.garagehsm.server.ServerConfig;
+import io.garagehsm.server.ServerException;
+import io.garagehsm.server.TufServerClient;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+
+/** What the network commands share: the client for a repository, messages, expiry warnings. */
+final class ServerAccess {
+  /** Roles signed offline that expire sooner than this get a warning on push and pull. */
+  static final Duration EXPIRY_WARNING = Duration.ofDays(30);
+
+  private ServerAccess() {}
+
+  /** A client for the repository's server, configured from config.json and the environment. */
+  static TufServerClient client(CliContext ctx, Repository repo) {
+    RepoConfig c = repo.config();
+    URI base = ServerConfig.parseBase(c.reposerver(), repo.configFile() + " reposerver");
+    ClientSettings settings;
+    try {
+      settings = ClientSettings.fromEnv(ctx.env());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.OTHER, e.getMessage(), "unset it or fix its value");
+    }
+    return TufServerClient.create(
+        new ServerConfig(base, c.isDirector(), c.auth(), repo.dir()), settings);
+  }
+
+  /** garage-sign's refusal of targets commands on a Director repository (exit 1). */
+  static void requireReposerver(Repository repo) {
+    if (repo.config().isDirector()) {
+      throw new CliException(
+          ExitCodes.EXPLAINED,
+          "repository '"
+              + repo.name()
+              + "' is a Director repository, which does not support this"
+              + " command",
+          "targets of a Director repository are managed by the Director itself");
+    }
+  }
+
+  /** Warns on stderr when a role expires within 30 days (or has expired). */
+  static void warnExpiry(CliContext ctx, String what, SignedMetadata md) {
+    String text = md.signed().path("expires").asText(null);
+    if (text == null) {
+      return;
+    }
+    Instant expires;
+    try {
+      expires = Expiry.parse(text, what);
+    } catch (MetadataException e) {
+      ctx.warn(what + " has an unreadable expiry \"" + text + "\"");
+      return;
+    }
+    Instant now = ctx.clock().instant();
+    if (!expires.isAfter(now)) {
+      ctx.warn(
+          what
+              + " expired at "
+              + Expiry.format(expires)
+              + "; devices reject it: sign it again with --expires or --expire-after and push");
+    } else if (expires.isBefore(now.plus(EXPIRY_WARNING))) {
+      long days = Duration.between(now, expires).toDays();
+      ctx.warn(
+          what
+              + " expires at "
+              + Expiry.format(expires)
+              + " (in "
+              + days
+              + " days); the server cannot re-sign a role signed offline, so sign and push it"
+              + " again before then (--expires / --expire-after)");
+    }
+  }
+
+  /** Prints the server's reasons for rejecting a root and returns garage-sign's exit-1 error. */
+  static CliException rootRejected(CliContext ctx, ServerException e, String hint) {
+    ctx.info("the server rejected root.json (" + e.code() + "):");
+    for (String r : e.reasons()) {
+      ctx.info("  - " + r);
+    }
+    String reasons = e.reasons().isEmpty() ? e.getMessage() : String.join("; ", e.reasons());
+    return new CliException(
+        ExitCodes.EXPLAINED, "the server rejected root.json: " + reasons, hint, e);
+  }
+
+  /** True for the root rejection of compat spec §9.4 (400 from the keyserver, 502 wrapped). */
+  static boolean isRootRejection(ServerException e) {
+    return "invalid_root_role".equals(e.code()) || e.status() == 400;
+  }
+}

@@ -1,0 +1,118 @@
+package io.garagehsm.cli;
+
+import io.garagehsm.metadata.RootRole;
+import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.repo.RepoLock;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.server.TufServerClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code targets pull}: fetches targets.json, checks it against the targets role of the LOCAL
+ * roles/root.json, and saves the unsigned part and the role checksum. {@code --checksum-only} saves
+ * just the checksum, for the moment after a targets key rotation when the server still serves
+ * targets signed by the old key (compat spec §13 item 2).
+ */
+@Command(name = "pull", description = "Fetch targets.json and its role checksum from the server.")
+final class TargetsPullCommand implements Callable<Integer> {
+  private final CliContext ctx;
+
+  @Option(
+      names = {"-r", "--repo"},
+      required = true,
+      paramLabel = "<name>",
+      description = "Repository name.")
+  String repoName;
+
+  @Option(
+      names = "--checksum-only",
+      description =
+          "Save only the role checksum of the server's targets.json, without verifying its"
+              + " content (after a targets key rotation, to be able to push new targets).")
+  boolean checksumOnly;
+
+  TargetsPullCommand(CliContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    Repository repo = ctx.repo(repoName);
+    ServerAccess.requireReposerver(repo);
+    try (RepoLock lock = repo.lock()) {
+      TufServerClient client = ServerAccess.client(ctx, repo);
+      pull(ctx, repo, client, null, checksumOnly);
+      return ExitCodes.OK;
+    }
+  }
+
+  /**
+   * Pulls targets.json; checks it against {@code root} (or the local roles/root.json when null).
+   * Shared with move-offline.
+   */
+  static void pull(
+      CliContext ctx, Repository repo, TufServerClient client, RootRole root, boolean sumOnly) {
+    TufServerClient.FetchedTargets f = client.targets();
+    SignedMetadata t = f.targets();
+    if (f.checksum() == null) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "the server answered targets.json without a valid x-ats-role-checksum header",
+          "check that config.json's reposerver points at a reposerver (not a proxy that drops"
+              + " headers)");
+    }
+    if (sumOnly) {
+      ctx.warn(
+          "saving only the checksum of the server's targets.json v"
+              + t.version()
+              + "; its content was NOT verified against roles/root.json and"
+              + " roles/unsigned/targets.json was not changed");
+      repo.writeTargetsChecksum(f.checksum());
+      ctx.info(
+          "Saved the checksum of targets.json v"
+              + t.version()
+              + " to "
+              + repo.targetsChecksumFile());
+      return;
+    }
+    RootRole rr = root;
+    if (rr == null) {
+      SignedMetadata local =
+          repo.signedRole(RootRole.ROOT)
+              .orElseThrow(
+                  () ->
+                      new CliException(
+                          ExitCodes.OTHER,
+                          "no "
+                              + repo.signedFile(RootRole.ROOT)
+                              + " to verify targets.json against",
+                          "run 'root pull -r " + repo.name() + "' first"));
+      rr = RootRole.of(local, repo.signedFile(RootRole.ROOT).toString());
+    }
+    SignedMetadata.Verification v = rr.verify(t, RootRole.TARGETS);
+    if (!v.thresholdMet()) {
+      throw new CliException(
+          ExitCodes.EXPLAINED,
+          "targets.json v"
+              + t.version()
+              + " from the server is not signed by the targets role of root v"
+              + rr.version()
+              + ": "
+              + v.describe()
+              + (v.valid().isEmpty() && !v.unknown().isEmpty()
+                  ? " (key required for role validation not found in authoritative role)"
+                  : ""),
+          "after a targets key rotation the server still serves targets signed by the old key:"
+              + " run 'targets pull -r "
+              + repo.name()
+              + " --checksum-only', then sign and push new targets with the new key. Otherwise"
+              + " run 'root pull' to get the current root");
+    }
+    repo.writeUnsignedRole(RootRole.TARGETS, t.signed());
+    repo.writeTargetsChecksum(f.checksum());
+    ServerAccess.warnExpiry(ctx, "targets.json v" + t.version(), t);
+    ctx.info("Pulled targets");
+  }
+}

@@ -1,0 +1,93 @@
+package io.garagehsm.server;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Timeouts, retries and gzip threshold of the HTTP client. Defaults follow garage-sign (waits of 1,
+ * 2, 4, 8, 16, 32 seconds; gzip from 500,000 bytes); the environment can override them so tests and
+ * slow links can tune them.
+ *
+ * @param connectTimeout TCP/TLS connect timeout
+ * @param requestTimeout time allowed for one metadata request and its answer
+ * @param retries retries after the first attempt, for idempotent calls only
+ * @param firstRetryWait wait before the first retry; doubles each time
+ * @param gzipMinBytes request bodies of at least this size are gzipped
+ */
+public record ClientSettings(
+    Duration connectTimeout,
+    Duration requestTimeout,
+    int retries,
+    Duration firstRetryWait,
+    long gzipMinBytes) {
+
+  /** garage-sign's gzip threshold variable. */
+  public static final String ENV_GZIP = "CLI_GZIP_MIN_BYTES";
+
+  public static final String ENV_CONNECT_TIMEOUT = "GARAGE_HSM_CONNECT_TIMEOUT";
+  public static final String ENV_REQUEST_TIMEOUT = "GARAGE_HSM_REQUEST_TIMEOUT";
+  public static final String ENV_RETRIES = "GARAGE_HSM_RETRIES";
+  public static final String ENV_RETRY_WAIT = "GARAGE_HSM_RETRY_WAIT";
+
+  public static ClientSettings defaults() {
+    return new ClientSettings(
+        Duration.ofSeconds(30), Duration.ofSeconds(120), 6, Duration.ofSeconds(1), 500_000);
+  }
+
+  /**
+   * Defaults overridden by the environment. Durations are seconds, or carry a unit suffix {@code
+   * ms} / {@code s}, e.g. {@code 250ms}.
+   */
+  public static ClientSettings fromEnv(Map<String, String> env) {
+    ClientSettings d = defaults();
+    return new ClientSettings(
+        duration(env, ENV_CONNECT_TIMEOUT, d.connectTimeout),
+        duration(env, ENV_REQUEST_TIMEOUT, d.requestTimeout),
+        (int) number(env, ENV_RETRIES, d.retries),
+        duration(env, ENV_RETRY_WAIT, d.firstRetryWait),
+        number(env, ENV_GZIP, d.gzipMinBytes));
+  }
+
+  private static long number(Map<String, String> env, String name, long dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      long n = Long.parseLong(v.trim());
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "environment variable " + name + "=" + v + " is not a non-negative integer");
+    }
+  }
+
+  private static Duration duration(Map<String, String> env, String name, Duration dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    String s = v.trim().toLowerCase(Locale.ROOT);
+    try {
+      Duration d;
+      if (s.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      } else if (s.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+      } else {
+        d = Duration.ofSeconds(Long.parseLong(s));
+      }
+      if (d.isNegative()) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "environment variable " + name + "=" + v + " is not a duration like 30, 30s or 500ms");
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package io.garagehsm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.garagehsm.metadata.Expiry;
+import io.garagehsm.metadata.KeyType;
+import io.garagehsm.metadata.RootRole;
+import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.server.testserver.TestRepos;
+import io.garagehsm.server.testserver.TestReposerver;
+import io.garagehsm.server.testserver.TestReposerver.Fault;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** move-offline: the full procedure, resume after a failure at every step, variants. */
+class MoveOfflineCommandTest {
+  @TempDir Path tmp;
+
+  private record Setup(TestReposerver server, Repository repo, CliRun cli, String oldId) {}
+
+  private Setup setup(String dir, boolean director, KeyType rootType) {
+    Path home = tmp.resolve(dir);
+    TestReposerver server = TestReposerver.start();
+    Repository repo = TestRepos.create(home, "offline", server, null, director);
+    KeyDirectory keys = repo.keys();
+    keys.writeKeyPair(
+        "newroot", TufKeyPair.generate(rootType, rootType == KeyType.RSA ? 2048 : 256));
+    keys.writeKeyPair("newtargets", TufKeyPair.generate(KeyType.ED25519, 256));
+    return new Setup(server, repo, new CliRun(home), server.rootKey.publicKey().keyId());
+  }
+
+  private static String[] fullArgs() {
+    return new String[] {
+      "move-offline",
+      "-r",
+      "offline",
+      "--new-root",
+      "newroot",
+      "--new-targets",
+      "newtargets",
+      "--old-root-alias",
+      "origroot"
+    };
+  }
+
+  /** At every moment the old root private key is on the server or in keys/. */
+  private static void assertOldKeyNotLost(Setup s) {
+    KeyDirectory keys = s.repo().keys();
+    boolean local =
+        keys.hasPrivateFile("origroot")
+            && keys.keyPair("origroot").publicKey().keyId().equals(s.oldId());
+    assertTrue(local || s.server().holdsPrivateKey(s.oldId()), "old root key lost");
+  }
+
+  private static void assertRotated(Setup s) {
+    KeyDirectory keys = s.repo().keys();
+    SignedMetadata root = s.server().root();
+    RootRole rr = RootRole.of(root, "server root");
+    assertEquals(2, rr.version());
+    assertEquals(List.of(keys.publicKey("newroot").keyId()), rr.role("root").keyIds());
+    // snapshot and timestamp (online) keys were kept
+    assertEquals(List.of(s.server().snapshotKey.publicKey().keyId()), rr.role("snapshot").keyIds());
+    assertEquals(
+        List.of(s.server().timestampKey.publicKey().keyId()), rr.role("timestamp").keyIds());
+    assertTrue(rr.keys().containsKey(s.server().snapshotKey.publicKey().keyId()));
+    assertTrue(rr.keys().containsKey(s.server().timestampKey.publicKey().keyId()));
+    // signed by the new and the old root key
+    assertEquals(
+        Set.of(keys.publicKey("newroot").keyId(), s.oldId()),
+        Set.copyOf(root.signatures().stream().map(x -> x.keyId()).toList()));
+    assertFalse(s.server().holdsPrivateKey(s.oldId()));
+    assertEquals(s.oldId(), keys.keyPair("origroot").publicKey().keyId());
+    assertEquals(root.checksum(), s.repo().signedRole("root").orElseThrow().checksum());
+    assertFalse(Files.exists(s.repo().rolesDir().resolve("root.json.pending")));
+  }
+
+  @Test
+  void fullProcedureSavesTheKeyBeforeDeletingAndPushesBeforeDeleting() {
+    Setup s = setup("full", false, KeyType.RSA);
+    try (TestReposerver server = s.server()) {
+      AtomicBoolean keySavedAtDelete = new AtomicBoolean();
+      server.onRequest(
+          r -> {
+            if (r.method().equals("DELETE")) {
+              keySavedAtDelete.set(s.repo().keys().hasPrivateFile("origroot"));
+            }
+          });
+      int before = server.requestCount();
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      String id = s.oldId();
+      // our order: the DELETE comes only after a successful POST (garage-sign deletes first)
+      assertEquals(
+          List.of(
+              "GET root.json",
+              "GET targets.json",
+              "GET root/private_keys/" + id,
+              "POST root",
+              "DELETE root/private_keys/" + id),
+          server.lines(before));
+      assertTrue(keySavedAtDelete.get());
+      assertTrue(
+          r.err()
+              .contains(
+                  "Could not read old private key locally, fetching before deleting from server"));
+      assertTrue(r.err().contains("Saved keys to"));
+      assertTrue(r.err().contains("root keys moved offline, root.json saved to"), r.err());
+      assertRotated(s);
+      RootRole rr = RootRole.of(server.root(), "root");
+      assertEquals(
+          List.of(s.repo().keys().publicKey("newtargets").keyId()), rr.role("targets").keyIds());
+      assertFalse(rr.keys().containsKey(server.targetsKey.publicKey().keyId()));
+      Instant exp = rr.expires();
+      Instant want = Instant.now().plus(Duration.ofDays(365));
+      assertTrue(Math.abs(Duration.between(exp, want).getSeconds()) < 120, Expiry.format(exp));
+      assertEquals(2, s.repo().unsignedRole("root").orElseThrow().get("version").intValue());
+
+      // the documented next step: sign targets with the new key and push (checksum kept)
+      TargetsAndRootCommandsTest.signTargets(
+          s.repo(), 2, s.repo().keys().keyPair("newtargets"), "app-1.0.0");
+      assertEquals(0, s.cli().run("targets", "push", "-r", "offline").exit());
+
+      // running it again is harmless
+      before = server.requestCount();
+      r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.err().contains("already offline"), r.err());
+      assertEquals(List.of("GET root.json"), server.lines(before));
+    }
+  }
+
+  @Test
+  void withoutNewRootSavesTheKeyButKeepsTheServerCopy() {
+    Setup s = setup("nonew", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      assertEquals(0, s.cli().run("targets", "pull", "-r", "offline").exit());
+      int before = server.requestCount();
+      CliRun.Result r =
+          s.cli().run("move-offline", "-r", "offline", "--old-root-alias", "origroot");
+      assertEquals(0, r.exit(), r.toString());
+      assertEquals(
+          List.of("GET root.json", "GET root/private_keys/" + s.oldId()), server.lines(before));
+      assertTrue(
+          r.err()
+              .contains("root keys moved offline, but you'll have to manually sign and push key!"));
+      assertTrue(r.err().contains("was NOT deleted"), r.err());
+      assertTrue(server.holdsPrivateKey(s.oldId()));
+      assertEquals(s.oldId(), s.repo().keys().keyPair("origroot").publicKey().keyId());
+    }
+  }
+
+  @Test
+  void afterRotationTargetsPullIsLockedOutButChecksumOnlyHelps() throws Exception {
+    Setup s = setup("lockout", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      assertEquals(0, s.cli().run(fullArgs()).exit());
+      Files.delete(s.repo().targetsChecksumFile());
+      CliRun.Result r = s.cli().run("targets", "pull", "-r", "offline");
+      assertEquals(1, r.exit(), r.toString());
+      assertTrue(r.err().contains("not found in authoritative role"), r.err());
+      assertTrue(r.err().contains("--checksum-only"), r.err());
+      r = s.cli().run("targets", "pull", "-r", "offline", "--checksum-only");
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.err().contains("NOT verified"), r.err());
+      assertEquals(server.targetsChecksum(), Files.readString(s.repo().targetsChecksumFile()));
+      TargetsAndRootCommandsTest.signTargets(
+          s.repo(), 2, s.repo().keys().keyPair("newtargets"), "app-1.0.0");
+      r = s.cli().run("targets", "push", "-r", "offline");
+      assertEquals(0, r.exit(), r.toString());
+    }
+  }
+
+  /**
+   * A failure at each request of the sequence, as an error answer, a dropped connection, or a lost
+   * answer after the server acted (the equivalent of a kill at that point): the old key is never
+   * lost, and running the same command again completes the rotation.
+   */
+  @Test
+  void failureAtEveryStepIsResumable() {
+    List<Fault> faults = List.of(Fault.status(500), Fault.drop(), Fault.dropAfterHandling());
+    int steps = 5; // GET root.json, GET targets.json, GET key, POST root, DELETE key
+    List<String> outcomes = new ArrayList<>();
+    for (int step = 1; step <= steps; step++) {
+      for (int f = 0; f < faults.size(); f++) {
+        Setup s = setup("fault-" + step + "-" + f, false, KeyType.ED25519);
+        try (TestReposerver server = s.server()) {
+          CliRun cli = s.cli().env("GARAGE_HSM_RETRIES", "0");
+          server.injectAt(server.requestCount() + step, faults.get(f));
+          CliRun.Result first = cli.run(fullArgs());
+          assertOldKeyNotLost(s);
+          if (first.exit() != 0) {
+            assertTrue(first.err().contains("hint: "), first.toString());
+          }
+          server.clearFaults();
+          CliRun.Result second = cli.run(fullArgs());
+          assertEquals(0, second.exit(), "step " + step + " fault " + f + ": " + first + second);
+          assertOldKeyNotLost(s);
+          assertRotated(s);
+          outcomes.add(step + "/" + f + ":" + first.exit());
+        }
+      }
+    }
+    assertEquals(steps * faults.size(), outcomes.size());
+  }
+
+  @Test
+  void aLostPostAnswerIsFinishedOnRerunWithoutPushingTwice() {
+    Setup s = setup("lostpost", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      server.inject(TestReposerver.on("POST", "root"), Fault.dropAfterHandling(), 1);
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(3, r.exit(), r.toString());
+      assertTrue(r.err().contains("the same move-offline command again"), r.err());
+      assertTrue(Files.exists(s.repo().rolesDir().resolve("root.json.pending")));
+      int before = server.requestCount();
+      r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.err().contains("already on the server; finishing"), r.err());
+      assertEquals(
+          List.of("GET root.json", "DELETE root/private_keys/" + s.oldId()), server.lines(before));
+      assertRotated(s);
+    }
+  }
+
+  @Test
+  void directorMovesOnlyTheRootKey() {
+    Setup s = setup("director", true, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      CliRun.Result r =
+          s.cli()
+              .run(
+                  "move-offline",
+                  "-r",
+                  "offline",
+                  "--new-root",
+                  "newroot",
+                  "--new-targets",
+                  "newtargets",
+                  "--old-root-alias",
+                  "origroot");
+      assertEquals(255, r.exit(), r.toString());
+      int before = server.requestCount();
+      r =
+          s.cli()
+              .run(
+                  "move-offline",
+                  "-r",
+                  "offline",
+                  "--new-root",
+                  "newroot",
+                  "--old-root-alias",
+                  "origroot");
+      assertEquals(0, r.exit(), r.toString());
+      String targetsId = server.targetsKey.publicKey().keyId();
+      assertEquals(
+          List.of(
+              "GET root.json",
+              "GET private_keys/" + s.oldId(),
+              "GET private_keys/" + targetsId,
+              "POST root",
+              "DELETE private_keys/" + s.oldId()),
+          server.lines(before));
+      assertTrue(
+          server.requests().stream()
+              .filter(x -> x.number() > before)
+              .allMatch(x -> x.path().startsWith(TestReposerver.DIRECTOR)));
+      RootRole rr = RootRole.of(server.root(), "root");
+      assertEquals(List.of(targetsId), rr.role("targets").keyIds());
+      assertEquals(List.of(s.repo().keys().publicKey("newroot").keyId()), rr.role("root").keyIds());
+    }
+  }
+
+  @Test
+  void directorRefusesTargetsCommands() {
+    Setup s = setup("director2", true, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      CliRun.Result r = s.cli().run("targets", "pull", "-r", "offline");
+      assertEquals(1, r.exit(), r.toString());
+      assertTrue(r.err().contains("does not support this command"), r.err());
+      r = s.cli().run("delegations", "pull", "-r", "offline", "-n", "d1");
+      assertEquals(3, r.exit(), r.toString());
+      assertTrue(r.err().contains("does not support delegations"), r.err());
+    }
+  }
+}
