@@ -154,7 +154,7 @@ class BadInputTest {
         3, "Key size too small", "key", "generate", "-r", "myrepo", "-n", "k", "--keysize", "512");
     refused(
         3,
-        "token key generation is not available in this build",
+        "--token must name a token, not a key",
         "key",
         "generate",
         "-r",
