@@ -15,7 +15,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,15 +25,6 @@ import picocli.CommandLine.Option;
     description = "Inspect PKCS#11 modules and tokens.",
     subcommands = {TokensCommand.ListTokens.class})
 final class TokensCommand {
-
-  /** Mechanisms that matter for Uptane signing and key generation. */
-  static final Set<String> RELEVANT =
-      Set.of(
-          "CKM_RSA_PKCS_PSS",
-          "CKM_SHA256_RSA_PKCS_PSS",
-          "CKM_EDDSA",
-          "CKM_RSA_PKCS_KEY_PAIR_GEN",
-          "CKM_EC_EDWARDS_KEY_PAIR_GEN");
 
   @Command(
       name = "list",
@@ -114,12 +104,12 @@ final class TokensCommand {
       o.put("pinPad", f.protectedAuthenticationPath());
       o.put("pinState", pinState(f));
       ArrayNode mechs = o.putArray("mechanisms");
+      // the backend reports only the mechanisms garage-hsm uses (PSS, EdDSA, key generation)
       for (MechanismDescription m : t.mechanisms()) {
-        if (RELEVANT.contains(m.name())) {
-          mechs.add(
-              m.name()
-                  + (m.maxKeySize() > 0 ? " (" + m.minKeySize() + "-" + m.maxKeySize() + ")" : ""));
-        }
+        mechs.add(
+            "CKM_"
+                + m.name()
+                + (m.maxKeySize() > 0 ? " (" + m.minKeySize() + "-" + m.maxKeySize() + ")" : ""));
       }
       ArrayNode keys = o.putArray("keys");
       for (KeyDescription k : backend.keys(t.uri())) {

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The main job, end to end on this machine: a full key-rotation ceremony with keys generated ON a
+# SoftHSM2 token, against a local reposerver that applies ota-tuf's validation rules.
+#
+#   scripts/demo.sh [--keep] [--workdir DIR]
+#
+# Steps (HERE OTA Connect's "manage keys for software metadata" procedure):
+#   1. install SoftHSM2 if missing, build garage-hsm, create a throw-away SoftHSM2 token
+#   2. start the local reposerver (test sources) and take its credentials.zip
+#   3. init, targets pull
+#   4. key generate --token: an RSA-4096 root key and an Ed25519 targets key, on the token
+#   5. move-offline: new root signed by the token root key and the old online root key
+#   6. targets add + targets sign with the token targets key + targets push
+#   7. verify: root pull (chain 1 -> 2 checked), targets pull (signature checked against the
+#      new root), tokens list, and no private key material in the repository
+#   8. export-credentials with the token key; a second repository signs and pushes with it
+# The demo's PIN is random, kept in a 0600 file inside the work folder, and passed with
+# --pin-file: never on a command line.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+keep=0
+work=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1; shift ;;
+    --workdir) work=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "1. prerequisites and build"
+"$here/scripts/install-deps.sh"
+cd "$here"
+./mvnw -q -B -DskipTests -DskipFormatCheck=true package test-compile \
+  dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
+jar=$(ls "$here"/target/garage-hsm-*-cli.jar | head -n 1)
+
+work=${work:-$(mktemp -d /tmp/garage-hsm-demo.XXXXXX)}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  if [ "$keep" = 0 ]; then rm -rf "$work"; else echo "demo: work folder kept: $work" >&2; fi
+}
+trap cleanup EXIT
+
+gh() { # garage-hsm, from the shaded jar
+  if [ -x "$here/scripts/garage-hsm" ]; then
+    GARAGE_HSM_JAR=$jar "$here/scripts/garage-hsm" "$@"
+  else
+    java -jar "$jar" "$@"
+  fi
+}
+
+step "1b. a throw-away SoftHSM2 token 'demo-keys'"
+umask 077
+head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/user.pin"
+head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/so.pin"
+"$here/scripts/softhsm-setup.sh" --dir "$work/softhsm" --label demo-keys \
+  --pin-file "$work/user.pin" --so-pin-file "$work/so.pin" >&2
+export SOFTHSM2_CONF="$work/softhsm/softhsm2.conf"
+module=/usr/lib/softhsm/libsofthsm2.so
+token="pkcs11:token=demo-keys?module-path=$module"
+pin=(--pin-file "$work/user.pin")
+
+step "2. local reposerver"
+cd "$work"
+java -cp "$here/target/test-classes:$here/target/classes:$(cat "$here/target/test.classpath")" \
+  io.garagehsm.server.testserver.TestReposerverMain "$work/credentials.zip" > "$work/server.url" &
+server_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/server.url" ] && break; sleep 0.1; done
+[ -s "$work/server.url" ] || { echo "demo: the reposerver did not start" >&2; exit 1; }
+echo "reposerver at $(cat "$work/server.url")" >&2
+
+step "3. init and targets pull"
+gh init -r myrepo -c credentials.zip
+gh targets pull -r myrepo
+
+step "4. generate the new root (RSA-4096) and targets (Ed25519) keys ON the token"
+gh key generate -r myrepo -n newroot -t rsa --keysize 4096 --token "$token" "${pin[@]}"
+gh key generate -r myrepo -n newtargets -t ed25519 --token "$token" "${pin[@]}"
+ls -l tuf/myrepo/keys >&2
+
+step "5. move-offline: the token root key takes over"
+gh move-offline -r myrepo --new-root newroot --new-targets newtargets \
+  --old-root-alias origroot "${pin[@]}"
+
+step "6. add a target, sign with the token targets key, push"
+printf 'demo firmware 1.0.0\n' > firmware.bin
+sha=$(sha256sum firmware.bin | cut -d' ' -f1)
+len=$(wc -c < firmware.bin)
+gh targets add -r myrepo --name demo-fw --version 1.0.0 --length "$len" --sha256 "$sha" \
+  --hardwareids demo-board --format binary
+gh targets sign -r myrepo --key-name newtargets --expire-after 3M "${pin[@]}"
+gh targets push -r myrepo
+
+step "7. verify"
+gh root pull -r myrepo
+gh targets pull -r myrepo
+gh tokens list --token "$token"
+if grep -rl -e 'PRIVATE KEY' tuf/myrepo/keys/newroot.* tuf/myrepo/keys/newtargets.* 2>/dev/null \
+  || ls tuf/myrepo/keys/newroot.sec tuf/myrepo/keys/newtargets.sec 2>/dev/null; then
+  echo "demo: private key material found for a token key" >&2
+  exit 1
+fi
+echo "no private key file exists for the token keys newroot and newtargets" >&2
+
+step "8. export credentials with the token targets key; a build repository signs with it"
+gh export-credentials -r myrepo -k newtargets -o build-credentials.zip
+unzip -l build-credentials.zip >&2
+gh init -r build -c build-credentials.zip
+gh targets pull -r build
+gh targets add -r build --name demo-fw --version 1.0.1 --length "$len" --sha256 "$sha" \
+  --hardwareids demo-board
+gh targets sign -r build --key-name targets --expire-after 3M "${pin[@]}"
+gh targets push -r build
+
+step "done: root v2 signed on the token, targets v3 signed on the token, both accepted"
