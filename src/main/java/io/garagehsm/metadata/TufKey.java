@@ -172,7 +172,7 @@ public final class TufKey {
       throw new MetadataException(what + " holds malformed PEM base64");
     }
     if ("RSA PUBLIC KEY".equals(m.group(1))) {
-      der = Der.rsaPkcs1PublicToSpki(der);
+      der = RsaKeyEncoding.rsaPkcs1PublicToSpki(der);
     } else if (!"PUBLIC KEY".equals(m.group(1))) {
       throw new MetadataException(
           what + " holds a " + m.group(1).toLowerCase(Locale.ROOT) + ", not a public key",

@@ -67,7 +67,9 @@ public record TufKeyPair(TufKey publicKey, PrivateKey privateKey) {
             String pub = publicKey.publicValue();
             yield HexFormat.of().formatHex(seed) + pub;
           }
-          case RSA -> TufKey.pem("RSA PRIVATE KEY", Der.rsaPkcs8ToPkcs1(privateKey.getEncoded()));
+          case RSA ->
+              TufKey.pem(
+                  "RSA PRIVATE KEY", RsaKeyEncoding.rsaPkcs8ToPkcs1(privateKey.getEncoded()));
           case ECPRIME256V1 -> HexFormat.of().formatHex(privateKey.getEncoded());
         };
     o.set("keyval", MetadataJson.object().put("private", value));
@@ -105,7 +107,7 @@ public record TufKeyPair(TufKey publicKey, PrivateKey privateKey) {
             case RSA -> {
               byte[] pkcs1 = TufKey.pemBody(val.textValue(), what);
               yield KeyFactory.getInstance("RSA")
-                  .generatePrivate(new PKCS8EncodedKeySpec(Der.rsaPkcs1ToPkcs8(pkcs1)));
+                  .generatePrivate(new PKCS8EncodedKeySpec(RsaKeyEncoding.rsaPkcs1ToPkcs8(pkcs1)));
             }
             case ECPRIME256V1 ->
                 throw new MetadataException(

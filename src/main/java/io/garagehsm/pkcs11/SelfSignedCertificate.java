@@ -1,5 +1,6 @@
 package io.garagehsm.pkcs11;
 
+import io.garagehsm.der.Der;
 import java.math.BigInteger;
 import java.security.PublicKey;
 import java.time.Instant;
@@ -37,24 +38,17 @@ record SelfSignedCertificate(byte[] encoded, byte[] subject) {
       BigInteger serial,
       Instant notBefore,
       UnaryOperator<byte[]> pssSigner) {
-    byte[] name =
-        DerWriter.sequence(
-            DerWriter.set(DerWriter.sequence(OID_COMMON_NAME, DerWriter.utf8String(commonName))));
+    byte[] name = Der.sequence(Der.set(Der.sequence(OID_COMMON_NAME, Der.utf8String(commonName))));
     byte[] validity =
-        DerWriter.sequence(
-            DerWriter.utcTime(UTC_TIME.format(notBefore)),
+        Der.sequence(
+            Der.utcTime(UTC_TIME.format(notBefore)),
             // RFC 5280 §4.1.2.5: 99991231235959Z means "no well-defined expiration date".
-            DerWriter.generalizedTime("99991231235959Z"));
+            Der.generalizedTime("99991231235959Z"));
     byte[] tbs =
-        DerWriter.sequence(
-            DerWriter.integer(serial),
-            RSASSA_PSS_SHA256,
-            name,
-            validity,
-            name,
-            publicKey.getEncoded());
+        Der.sequence(
+            Der.integer(serial), RSASSA_PSS_SHA256, name, validity, name, publicKey.getEncoded());
     byte[] signature = pssSigner.apply(tbs);
-    byte[] certificate = DerWriter.sequence(tbs, RSASSA_PSS_SHA256, DerWriter.bitString(signature));
+    byte[] certificate = Der.sequence(tbs, RSASSA_PSS_SHA256, Der.bitString(signature));
     return new SelfSignedCertificate(certificate, name);
   }
 }

@@ -1,33 +1,19 @@
-package io.garagehsm.metadata;
+package io.garagehsm.der;
 
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** The few DER operations key files need: wrapping and unwrapping PKCS#1 inside PKCS#8. */
-final class Der {
-  /** AlgorithmIdentifier for rsaEncryption with NULL parameters. */
-  private static final byte[] RSA_ALG_ID = {
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x2a,
-    (byte) 0x86,
-    0x48,
-    (byte) 0x86,
-    (byte) 0xf7,
-    0x0d,
-    0x01,
-    0x01,
-    0x01,
-    0x05,
-    0x00
-  };
-
+/**
+ * The DER encoding this tool needs, and no more: building tag-length-value elements (key wrappers,
+ * a minimal X.509 certificate) and reading a few nested elements back.
+ */
+public final class Der {
   private Der() {}
 
-  /** A tag-length-value element with the given tag. */
-  static byte[] tlv(int tag, byte[]... parts) {
+  /** A tag-length-value element with the given tag and the contents concatenated. */
+  public static byte[] tlv(int tag, byte[]... parts) {
     int len = 0;
     for (byte[] p : parts) {
       len += p.length;
@@ -55,34 +41,44 @@ final class Der {
     return out.toByteArray();
   }
 
-  /** PKCS#8 PrivateKeyInfo around a PKCS#1 RSAPrivateKey. */
-  static byte[] rsaPkcs1ToPkcs8(byte[] pkcs1) {
-    return tlv(0x30, new byte[] {0x02, 0x01, 0x00}, RSA_ALG_ID, tlv(0x04, pkcs1));
+  public static byte[] sequence(byte[]... contents) {
+    return tlv(0x30, contents);
   }
 
-  /** PKCS#1 RSAPrivateKey out of a PKCS#8 PrivateKeyInfo. */
-  static byte[] rsaPkcs8ToPkcs1(byte[] pkcs8) {
-    Reader r = new Reader(pkcs8);
-    Reader seq = r.enter(0x30);
-    seq.skip(0x02); // version
-    seq.skip(0x30); // algorithm
-    return seq.read(0x04);
+  public static byte[] set(byte[]... contents) {
+    return tlv(0x31, contents);
   }
 
-  /** PKCS#1 RSAPublicKey wrapped as X.509 SubjectPublicKeyInfo. */
-  static byte[] rsaPkcs1PublicToSpki(byte[] pkcs1) {
-    byte[] bitString = new byte[pkcs1.length + 1];
-    System.arraycopy(pkcs1, 0, bitString, 1, pkcs1.length);
-    return tlv(0x30, RSA_ALG_ID, tlv(0x03, bitString));
+  public static byte[] integer(BigInteger value) {
+    return tlv(0x02, value.toByteArray());
+  }
+
+  public static byte[] utf8String(String s) {
+    return tlv(0x0c, s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A BIT STRING with no unused bits. */
+  public static byte[] bitString(byte[] bytes) {
+    byte[] withUnusedBits = new byte[bytes.length + 1];
+    System.arraycopy(bytes, 0, withUnusedBits, 1, bytes.length);
+    return tlv(0x03, withUnusedBits);
+  }
+
+  public static byte[] utcTime(String yymmddhhmmssZ) {
+    return tlv(0x17, yymmddhhmmssZ.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  public static byte[] generalizedTime(String yyyymmddhhmmssZ) {
+    return tlv(0x18, yyyymmddhhmmssZ.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Sequential reader over DER elements. */
-  static final class Reader {
+  public static final class Reader {
     private final byte[] buf;
     private int pos;
     private final int end;
 
-    Reader(byte[] buf) {
+    public Reader(byte[] buf) {
       this(buf, 0, buf.length);
     }
 
@@ -114,19 +110,19 @@ final class Der {
       return new int[] {p, len};
     }
 
-    Reader enter(int tag) {
+    public Reader enter(int tag) {
       int[] h = header(tag);
       pos = h[0] + h[1];
       return new Reader(buf, h[0], h[0] + h[1]);
     }
 
-    byte[] read(int tag) {
+    public byte[] read(int tag) {
       int[] h = header(tag);
       pos = h[0] + h[1];
       return Arrays.copyOfRange(buf, h[0], h[0] + h[1]);
     }
 
-    void skip(int tag) {
+    public void skip(int tag) {
       int[] h = header(tag);
       pos = h[0] + h[1];
     }
