@@ -115,9 +115,11 @@ final class TokensCommand {
       o.put("pinState", pinState(f));
       ArrayNode mechs = o.putArray("mechanisms");
       for (MechanismDescription m : t.mechanisms()) {
-        if (RELEVANT.contains(m.name())) {
+        // the pkcs11 layer names mechanisms without the CKM_ prefix (RSA_PKCS_PSS, EDDSA)
+        String name = m.name().startsWith("CKM_") ? m.name() : "CKM_" + m.name();
+        if (RELEVANT.contains(name)) {
           mechs.add(
-              m.name()
+              name
                   + (m.maxKeySize() > 0 ? " (" + m.minKeySize() + "-" + m.maxKeySize() + ")" : ""));
         }
       }
