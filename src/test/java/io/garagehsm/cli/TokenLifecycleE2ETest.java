@@ -626,6 +626,11 @@ class TokenLifecycleE2ETest {
   }
 
   private JsonNode fetch(String file) {
+    return fetch(server, file);
+  }
+
+  /** A file as the server serves it to devices (e.g. {@code 2.root.json}). */
+  static JsonNode fetch(TestReposerver server, String file) {
     try {
       HttpResponse<String> r =
           HttpClient.newHttpClient()
