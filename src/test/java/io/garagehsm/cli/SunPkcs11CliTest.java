@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --backend sunpkcs11} through the CLI: RSA token keys sign root (move-offline and a later
  * rotation) and targets, verified like aktualizr would; Ed25519 keys are refused with the
- * documented error and exit 3, nothing written. Runs in the SunPKCS11 Surefire execution (own JVM):
- * every token and key this class uses is made before SunPKCS11 first initialises the module.
+ * documented error and exit 3, nothing written. Runs in the SunPKCS11 Surefire execution (a JVM per
+ * class): every token and key this class uses is made before SunPKCS11 first initialises the
+ * module.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -435,6 +435,8 @@ class TokenLifecycleE2ETest {
     assertEquals(3, wrong.exit(), wrong.toString());
     assertTrue(wrong.err().contains(keyId("newtargets")), wrong.err());
     assertTrue(wrong.err().contains(keyId("targetsrsa")), wrong.err());
+    assertTrue(
+        wrong.err().contains("hint: pass the .pub that belongs to this token key"), wrong.err());
     assertEquals("", wrong.out());
   }
 
