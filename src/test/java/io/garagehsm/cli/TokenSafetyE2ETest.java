@@ -122,7 +122,9 @@ class TokenSafetyE2ETest {
                 "--pin-env",
                 "MY_TOKEN_PIN")));
     CliRun byDefault = new CliRun(home).env("GARAGE_HSM_PIN", TestTokens.USER_PIN);
-    sign("tk", ok(run(byDefault, "targets", "sign", "-r", "myrepo", "--key-name", "tk")));
+    // --debug on a success path too: the PIN is printed nowhere (checked for every run)
+    sign(
+        "tk", ok(run(byDefault, "targets", "sign", "-r", "myrepo", "--key-name", "tk", "--debug")));
 
     CliRun.Result unset =
         run(
