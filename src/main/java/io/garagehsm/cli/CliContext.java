@@ -92,7 +92,8 @@ public final class CliContext {
               .pinEnv(global.pinEnv())
               .environment(env)
               .prompt(PasswordPrompt.systemConsole())
-              .warnings(this::warn)
+              // PinSources and the backends prefix their own "warning: " / "note: "
+              .warnings(this::info)
               .build();
       ModuleLocator locator =
           new ModuleLocator(
@@ -106,7 +107,7 @@ public final class CliContext {
               global.module(),
               locator,
               pins,
-              this::warn,
+              this::info,
               global.allowFinalPinTry());
     }
     return tokens;

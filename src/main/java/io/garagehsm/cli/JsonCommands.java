@@ -82,7 +82,7 @@ final class JsonCommands {
 
     private Signer signer(TufKey pub) {
       if (privKey.startsWith("pkcs11:")) {
-        return ctx.tokens().open(privKey, pub, privKey);
+        return ctx.tokens().open(privKey, pub, null);
       }
       Path p = Path.of(privKey);
       String file = p.getFileName().toString();

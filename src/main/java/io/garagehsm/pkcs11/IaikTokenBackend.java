@@ -468,7 +468,7 @@ class IaikTokenBackend implements TokenBackend {
       options
           .diagnostics()
           .accept(
-              "token '"
+              "warning: token '"
                   + tokenLabel
                   + "' reports failed user PIN attempts (CKF_USER_PIN_COUNT_LOW); a few more wrong"
                   + " PINs will lock it");

@@ -138,7 +138,7 @@ public final class PinSources implements SecretSource {
       if (perms.contains(PosixFilePermission.GROUP_READ)
           || perms.contains(PosixFilePermission.OTHERS_READ)) {
         warnings.accept(
-            "PIN file " + file + " is readable by group or others; run chmod 600 " + file);
+            "warning: PIN file " + file + " is readable by group or others; run chmod 600 " + file);
       }
     } catch (UnsupportedOperationException e) {
       // Not a POSIX file system (Windows): nothing to check.

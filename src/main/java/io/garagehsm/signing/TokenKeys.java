@@ -90,6 +90,16 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     TokenKey key = backend(uri).openKey(uri, pins.withUriPinSource(uri.pinSource().orElse(null)));
     openKeys.add(key);
     TufKey actual = TufKey.of(key.publicKey());
+    if (!actual.equals(expected) && keyName == null) {
+      throw new SigningException(
+          "token key "
+              + uri
+              + " is "
+              + actual.keyId()
+              + ", but the public key given is "
+              + expected.keyId(),
+          "pass the .pub that belongs to this token key, or fix the URI");
+    }
     if (!actual.equals(expected)) {
       throw new SigningException(
           "token key "

@@ -75,7 +75,7 @@ class CredentialsAndKeysTest {
     assertFalse(Files.exists(home2.resolve("copy/keys/targets.sec")));
     JsonNode ref = readJson(home2.resolve("copy/keys/targets.pkcs11"));
     assertEquals("pkcs11:token=tuf;object=targets", ref.get("uri").asText());
-    // signing with it asks the token layer (not wired in this build): a clear error, no write
+    // signing with it asks the token layer; no token 'tuf' exists here: a clear error, no write
     Cli.write(
         home2.resolve("copy/roles/unsigned/targets.json"),
         readJson(Vectors.path("repo-flow/tuf/myrepo/roles/unsigned/targets.json")).toString());

@@ -1,0 +1,151 @@
+package io.garagehsm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.garagehsm.pkcs11.TestTokens;
+import io.garagehsm.pkcs11.TestTokens.TestToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar as users run it ({@code java -jar garage-hsm-*-cli.jar}), in a subprocess with no
+ * native library on {@code java.library.path}: the IAIK wrapper's JNI library loads from inside the
+ * jar, a token key is generated and signs, and nothing of the wrapper's logging reaches stdout
+ * (which must stay parseable JSON). Runs in the {@code integration-test} phase, after packaging.
+ */
+class ShadedJarIT {
+  @TempDir Path tmp;
+
+  record Proc(int exit, String out, String err) {}
+
+  @Test
+  void theShadedJarLoadsTheWrapperAndSignsWithATokenKeyKeepingStdoutClean() throws Exception {
+    String jarProp = System.getProperty("garagehsm.cli.jar");
+    assertTrue(jarProp != null, "run through Maven: the garagehsm.cli.jar property is not set");
+    Path jar = Path.of(jarProp);
+    assertTrue(Files.isRegularFile(jar), jar + " missing: run 'package' first");
+
+    TestToken token = TestTokens.create("jar-cli");
+    Path home = tmp.resolve("home");
+    Cli.copyVector("repo-flow/tuf/myrepo", home.resolve("myrepo"));
+    Path natives = Files.createDirectories(tmp.resolve("native"));
+
+    Proc gen =
+        run(
+            jar,
+            natives,
+            "key",
+            "generate",
+            "-r",
+            "myrepo",
+            "-n",
+            "jk",
+            "--token",
+            token.uri().toString(),
+            "--pin-file",
+            token.pinFile().toString(),
+            "-h",
+            home.toString());
+    assertEquals(0, gen.exit(), gen.toString());
+    assertEquals("", gen.out(), "stdout carries results only");
+    assertTrue(gen.err().contains("Generated Ed25519 key 'jk' on the token"), gen.err());
+    // java.library.path names an empty folder, so System.loadLibrary("pkcs11wrapper") fails and
+    // the wrapper must have loaded its bundled copy from the jar (extracted into PKCS11_TEMP_DIR,
+    // then deleted); it also cleans up after itself:
+    try (Stream<Path> s = Files.list(natives)) {
+      assertEquals(List.of(), s.toList(), "extracted copies are removed");
+    }
+
+    Proc sign =
+        run(
+            jar,
+            natives,
+            "targets",
+            "sign",
+            "-r",
+            "myrepo",
+            "--key-name",
+            "jk",
+            "--pin-file",
+            token.pinFile().toString(),
+            "-h",
+            home.toString());
+    assertEquals(0, sign.exit(), sign.toString());
+    assertEquals("", sign.out());
+    JsonNode t = Cli.readJson(home.resolve("myrepo/roles/targets.json"));
+    String id = Cli.readJson(home.resolve("myrepo/keys/jk.pkcs11")).get("keyid").asText();
+    ObjectNode root = Cli.JSON.createObjectNode();
+    root.putObject("keys").set(id, Cli.readJson(home.resolve("myrepo/keys/jk.pub")));
+    ObjectNode role = root.putObject("roles").putObject("targets");
+    role.putArray("keyids").add(id);
+    role.put("threshold", 1);
+    AktualizrVerifier.Result v = AktualizrVerifier.verifyTargets(t, root);
+    assertTrue(v.ok(), v.reason());
+
+    // stdout with data: the whole of it must parse as one JSON document
+    Proc list = run(jar, natives, "tokens", "list", "--token", token.uri().toString(), "--json");
+    assertEquals(0, list.exit(), list.toString());
+    JsonNode listed = Cli.parse(list.out());
+    assertEquals("jar-cli", listed.get("tokens").get(0).get("label").asText(), list.out());
+    Proc signJson =
+        run(
+            jar,
+            natives,
+            "sign-json",
+            "-k",
+            home.resolve("myrepo/keys/jk.pkcs11").toString(),
+            "-p",
+            home.resolve("myrepo/keys/jk.pub").toString(),
+            "-i",
+            home.resolve("myrepo/roles/unsigned/targets.json").toString(),
+            "--pin-file",
+            token.pinFile().toString());
+    assertEquals(0, signJson.exit(), signJson.toString());
+    assertEquals(id, Cli.parse(signJson.out()).get("signatures").get(0).get("keyid").asText());
+
+    for (Proc p : List.of(gen, sign, list, signJson)) {
+      assertFalse(p.out().contains("[INFO]"), p.out());
+      assertFalse(p.err().contains("[INFO]"), "wrapper log lines: " + p.err());
+      assertFalse(p.out().contains(TestTokens.USER_PIN) || p.err().contains(TestTokens.USER_PIN));
+      assertFalse(p.err().contains("Exception"), p.err());
+    }
+  }
+
+  private static Proc run(Path jar, Path natives, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Djava.library.path=" + Files.createDirectories(natives.resolveSibling("nolibs")));
+    cmd.add("-DPKCS11_TEMP_DIR=" + natives);
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("SOFTHSM2_CONF", TestTokens.configFile().toString());
+    pb.environment().remove("GARAGE_HSM_PIN");
+    Path out = Files.createTempFile(natives.getParent(), "out", ".txt");
+    Path err = Files.createTempFile(natives.getParent(), "err", ".txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("java -jar timed out: " + args[0]);
+    }
+    return new Proc(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+}
