@@ -118,7 +118,7 @@ if $whole; then
     "$java" -cp "$cp" io.garagehsm.bench.SignTargetsRun generate "$home" "$repo" "$targets" "$kt"
     cp "$home/$repo/roles/unsigned/targets.json" "$home/unsigned-$kt.json"
     if timed "api-$kt-$targets" -cp "$cp" io.garagehsm.bench.SignTargetsRun sign "$home" "$repo" targets; then
-      sed -n 's/^\(phases_ms\|total_ms\|sampled_peak_heap_mib\|signed_bytes\)/  &/p' \
+      sed -n 's/^\(phases_ms\|total_ms\|allocated_mib\|sampled_peak_heap_mib\|signed_bytes\)/  &/p' \
         "$out/stderr-api-$kt-$targets.txt" | tee -a "$out/whole-run.txt"
     else
       status=1

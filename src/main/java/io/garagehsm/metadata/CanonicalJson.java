@@ -150,20 +150,25 @@ public final class CanonicalJson {
   }
 
   /**
-   * A byte buffer without ByteArrayOutputStream's synchronisation. With a digest it is a window:
-   * full buffers are fed to the digest and reused, so memory stays at the buffer size.
+   * A byte sink without ByteArrayOutputStream's synchronisation. Without a digest it collects
+   * chunks of at most 1 MiB and joins them once at the end, so a 37 MB document costs 37 MB of
+   * chunks plus the 37 MB result, not a doubling buffer (up to 64 MB) plus a copy. With a digest it
+   * is a window: full buffers are fed to the digest and reused.
    */
   private static final class Out {
+    private static final int MAX_CHUNK = 1 << 20;
     byte[] buf;
     int count;
     private final MessageDigest digest;
+    private final List<byte[]> full = new ArrayList<>();
+    private long fullBytes;
 
     Out(int size, MessageDigest digest) {
       this.buf = new byte[size];
       this.digest = digest;
     }
 
-    /** Makes room for {@code n} more bytes. */
+    /** Makes room for {@code n} more contiguous bytes in {@link #buf}. */
     void ensure(int n) {
       if (buf.length - count >= n) {
         return;
@@ -171,11 +176,15 @@ public final class CanonicalJson {
       if (digest != null) {
         digest.update(buf, 0, count);
         count = 0;
-        if (buf.length >= n) {
-          return;
+        if (buf.length < n) {
+          buf = new byte[n];
         }
+        return;
       }
-      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + n));
+      full.add(count == buf.length ? buf : Arrays.copyOf(buf, count));
+      fullBytes += count;
+      buf = new byte[Math.max(Math.min(buf.length * 2, MAX_CHUNK), n)];
+      count = 0;
     }
 
     void write(int b) {
@@ -199,7 +208,21 @@ public final class CanonicalJson {
     }
 
     byte[] toByteArray() {
-      return Arrays.copyOf(buf, count);
+      if (full.isEmpty()) {
+        return Arrays.copyOf(buf, count);
+      }
+      long total = fullBytes + count;
+      if (total > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("canonical JSON larger than 2 GB");
+      }
+      byte[] out = new byte[(int) total];
+      int at = 0;
+      for (byte[] chunk : full) {
+        System.arraycopy(chunk, 0, out, at, chunk.length);
+        at += chunk.length;
+      }
+      System.arraycopy(buf, 0, out, at, count);
+      return out;
     }
 
     byte[] digest() {

@@ -57,6 +57,9 @@ public final class SignTargetsRun {
     Sampler sampler = new Sampler();
     sampler.start();
     List<String> phases = new ArrayList<>();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long allocStart = threads.getCurrentThreadAllocatedBytes();
     long start = System.nanoTime();
     long t = start;
 
@@ -79,14 +82,17 @@ public final class SignTargetsRun {
     repo.writeSignedRole("targets", signed);
     t = phase(phases, "pretty_write", t);
 
+    long allocated = threads.getCurrentThreadAllocatedBytes() - allocStart;
     sampler.stop();
     MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
     System.err.printf(
         Locale.ROOT,
-        "phases_ms %s%ntotal_ms=%d%nsampled_peak_heap_mib=%.1f%npool_peak_heap_mib=%.1f%n"
+        "phases_ms %s%ntotal_ms=%d%nallocated_mib=%d%nsampled_peak_heap_mib=%.1f%n"
+            + "pool_peak_heap_mib=%.1f%n"
             + "max_heap_mib=%.1f%nsigned_bytes=%d%nchecksum=%s%n",
         String.join(" ", phases),
         (t - start) / 1_000_000,
+        allocated >> 20,
         sampler.peak.get() / 1048576.0,
         HeapPeak.peakBytes() / 1048576.0,
         mem.getHeapMemoryUsage().getMax() / 1048576.0,
