@@ -8,13 +8,14 @@
 #     through the real 'targets sign' command.
 #
 # Usage: scripts/bench.sh [--no-build] [--no-jmh] [--no-whole] [--min-heap]
-#   --min-heap  also find the smallest -Xmx (from a fixed ladder) the 100k run succeeds with
+#   --min-heap  also find the smallest -Xmx (8 MiB steps) that signing 1k/10k/100k targets needs
 # Environment:
 #   JAVA_HOME        JDK to run with (default: java on PATH)
 #   JMH_ARGS         replaces the default JMH settings ("-f 1 -wi 2 -i 3 -w 2s -r 3s -prof gc")
 #   BENCH_TARGETS    target count of the whole run (default 100000)
 #   BENCH_KEYS       key types of the whole run (default "ed25519 rsa3072")
 #   BENCH_XMX        heap limit of the whole run (default 512m)
+#   BENCH_MINHEAP_TARGETS  sizes for --min-heap (default "1000 10000 100000")
 # Results: target/bench/ (JMH JSON, GC logs, time -v output). Exit 1 when a whole run fails
 # (e.g. OutOfMemoryError under the heap limit) or a JMH benchmark fails.
 #
@@ -131,13 +132,22 @@ if $whole; then
     fi
   done
   if $minheap; then
-    kt=$(echo "$keys" | cut -d' ' -f1)
-    echo "== smallest -Xmx for $targets targets ($kt, API path)" >&2
-    for m in 96m 128m 160m 192m 256m 320m 384m 448m 512m 768m 1024m; do
-      if xmx=$m timed "minheap-$kt-$m" -cp "$cp" io.garagehsm.bench.SignTargetsRun sign "$home" "bench-$kt" targets; then
-        echo "smallest -Xmx that worked: $m" | tee -a "$out/whole-run.txt"
-        break
-      fi
+    # Smallest -Xmx (8 MiB resolution, binary search) with which the whole run completes: the
+    # heap the work really needs, unlike heap-in-use peaks, which mostly show G1's laziness.
+    echo "== smallest -Xmx per size (API path)" >&2
+    for n in ${BENCH_MINHEAP_TARGETS:-1000 10000 100000}; do
+      for kt in $keys; do
+        repo=min-$kt-$n
+        "$java" -cp "$cp" io.garagehsm.bench.SignTargetsRun generate "$home" "$repo" "$n" "$kt" 2>/dev/null
+        lo=0 hi=1024 # MiB: lo fails (by definition), hi is assumed to work
+        while [ $((hi - lo)) -gt 8 ]; do
+          mid=$(((lo + hi) / 2))
+          if "$java" "-Xmx${mid}m" -cp "$cp" io.garagehsm.bench.SignTargetsRun sign "$home" "$repo" \
+            targets >/dev/null 2>&1; then hi=$mid; else lo=$mid; fi
+        done
+        printf 'min-heap %-8s %6s targets: completes with -Xmx%sm, fails with -Xmx%sm\n' \
+          "$kt" "$n" "$hi" "$lo" | tee -a "$out/whole-run.txt"
+      done
     done
   fi
 fi

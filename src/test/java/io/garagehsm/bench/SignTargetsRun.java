@@ -88,13 +88,11 @@ public final class SignTargetsRun {
     System.err.printf(
         Locale.ROOT,
         "phases_ms %s%ntotal_ms=%d%nallocated_mib=%d%nsampled_peak_heap_mib=%.1f%n"
-            + "pool_peak_heap_mib=%.1f%n"
             + "max_heap_mib=%.1f%nsigned_bytes=%d%nchecksum=%s%n",
         String.join(" ", phases),
         (t - start) / 1_000_000,
         allocated >> 20,
         sampler.peak.get() / 1048576.0,
-        HeapPeak.peakBytes() / 1048576.0,
         mem.getHeapMemoryUsage().getMax() / 1048576.0,
         Files.size(repo.signedFile("targets")),
         checksum);

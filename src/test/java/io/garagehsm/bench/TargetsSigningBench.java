@@ -37,8 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * roles/targets.json atomically (temporary file, fsync, rename).
  *
  * <p>Each fork runs with {@code -Xmx512m}, the acceptance limit, so a run that needs more fails
- * with OutOfMemoryError instead of reporting a time. Peak heap per iteration is printed by the
- * forked VM ("peak heap"); allocation per operation comes from {@code -prof gc}.
+ * with OutOfMemoryError instead of reporting a time. Allocation per operation comes from {@code
+ * -prof gc}. The heap a size really needs is measured by scripts/bench.sh {@code --min-heap}
+ * (smallest -Xmx that completes), not here: heap-in-use peaks inside a fork mostly measure how
+ * lazily G1 collects.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,7 +62,6 @@ public class TargetsSigningBench {
   private Path unsigned;
   private Path signedOut;
   private Signer signer;
-  private long peak;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -76,23 +77,13 @@ public class TargetsSigningBench {
     System.gc();
   }
 
-  @Setup(Level.Iteration)
-  public void startPeak() {
-    HeapPeak.reset();
-  }
-
-  @TearDown(Level.Iteration)
-  public void endPeak() {
-    peak = Math.max(peak, HeapPeak.peakBytes());
-  }
-
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     System.out.printf(
-        "%n# peak heap (sum of pool peaks, -Xmx512m): %s; unsigned %s, signed %s%n",
-        HeapPeak.mib(peak),
-        HeapPeak.mib(Files.size(unsigned)),
-        HeapPeak.mib(Files.size(signedOut)));
+        java.util.Locale.ROOT,
+        "%n# unsigned targets.json %.1f MiB, signed %.1f MiB%n",
+        Files.size(unsigned) / 1048576.0,
+        Files.size(signedOut) / 1048576.0);
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
