@@ -2,11 +2,12 @@ package io.garagehsm.metadata;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.POJONode;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class CanonicalJson {
 
   /** Canonical UTF-8 bytes of a JSON value. */
   public static byte[] encode(JsonNode node) {
-    Out out = new Out(4096);
+    Out out = new Out(4096, null);
     write(node, out);
     return out.toByteArray();
   }
@@ -34,37 +35,50 @@ public final class CanonicalJson {
     return new String(encode(node), StandardCharsets.UTF_8);
   }
 
-  /** Lower-case hex SHA-256 of the canonical form: the role checksum of §9.3. */
+  /**
+   * Lower-case hex SHA-256 of the canonical form: the role checksum of §9.3. The canonical bytes
+   * are streamed through the digest in 64 KiB chunks, never held whole (a 100k-target envelope is
+   * 35 MB).
+   */
   public static String sha256Hex(JsonNode node) {
-    return HexFormat.of().formatHex(sha256(encode(node)));
+    Out out = new Out(1 << 16, sha256());
+    write(node, out);
+    return HexFormat.of().formatHex(out.digest());
   }
 
   static byte[] sha256(byte[] data) {
+    return sha256().digest(data);
+  }
+
+  private static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
+  private static final Comparator<Map.Entry<String, JsonNode>> BY_KEY =
+      Map.Entry.comparingByKey(); // String.compareTo: UTF-16 code-unit order, as ota-tuf
+
   private static void write(JsonNode node, Out out) {
     switch (node.getNodeType()) {
       case OBJECT -> {
-        List<String> names = new ArrayList<>(node.size());
+        List<Map.Entry<String, JsonNode>> fields = new ArrayList<>(node.size());
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-          names.add(it.next().getKey());
+          fields.add(it.next());
         }
-        names.sort(null); // String.compareTo: UTF-16 code-unit order, as ota-tuf
+        fields.sort(BY_KEY);
         out.write('{');
         boolean first = true;
-        for (String name : names) {
+        for (Map.Entry<String, JsonNode> field : fields) {
           if (!first) {
             out.write(',');
           }
           first = false;
-          writeString(name, out);
+          writeString(field.getKey(), out);
           out.write(':');
-          write(node.get(name), out);
+          write(field.getValue(), out);
         }
         out.write('}');
       }
@@ -95,9 +109,17 @@ public final class CanonicalJson {
   }
 
   private static void writeString(String s, Out out) {
-    out.write('"');
-    for (int i = 0; i < s.length(); i++) {
+    int n = s.length();
+    // Room for every remaining char as one byte plus the closing quote; the slow paths below
+    // restore this after writing more than one byte for a char.
+    out.ensure(n + 2);
+    out.buf[out.count++] = '"';
+    for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        out.buf[out.count++] = (byte) c; // the common case: printable ASCII
+        continue;
+      }
       switch (c) {
         case '"' -> out.writeAscii("\\\"");
         case '\\' -> out.writeAscii("\\\\");
@@ -111,12 +133,10 @@ public final class CanonicalJson {
             out.writeAscii("\\u00");
             out.write(HEX[c >> 4]);
             out.write(HEX[c & 0xf]);
-          } else if (c < 0x80) {
-            out.write(c);
           } else {
             // Non-ASCII is written raw as UTF-8 (ota-tuf); surrogate pairs go together.
             int end = i + 1;
-            if (Character.isHighSurrogate(c) && end < s.length()) {
+            if (Character.isHighSurrogate(c) && end < n) {
               end++;
             }
             out.writeBytes(s.substring(i, end).getBytes(StandardCharsets.UTF_8));
@@ -124,35 +144,91 @@ public final class CanonicalJson {
           }
         }
       }
+      out.ensure(n - i + 1);
     }
-    out.write('"');
+    out.buf[out.count++] = '"';
   }
 
-  /** A growable byte buffer without ByteArrayOutputStream's synchronisation. */
-  private static final class Out extends ByteArrayOutputStream {
-    Out(int size) {
-      super(size);
+  /**
+   * A byte sink without ByteArrayOutputStream's synchronisation. Without a digest it collects
+   * chunks of at most 1 MiB and joins them once at the end, so a 37 MB document costs 37 MB of
+   * chunks plus the 37 MB result, not a doubling buffer (up to 64 MB) plus a copy. With a digest it
+   * is a window: full buffers are fed to the digest and reused.
+   */
+  private static final class Out {
+    private static final int MAX_CHUNK = 1 << 20;
+    byte[] buf;
+    int count;
+    private final MessageDigest digest;
+    private final List<byte[]> full = new ArrayList<>();
+    private long fullBytes;
+
+    Out(int size, MessageDigest digest) {
+      this.buf = new byte[size];
+      this.digest = digest;
     }
 
-    @Override
-    public void write(int b) {
+    /** Makes room for {@code n} more contiguous bytes in {@link #buf}. */
+    void ensure(int n) {
+      if (buf.length - count >= n) {
+        return;
+      }
+      if (digest != null) {
+        digest.update(buf, 0, count);
+        count = 0;
+        if (buf.length < n) {
+          buf = new byte[n];
+        }
+        return;
+      }
+      full.add(count == buf.length ? buf : Arrays.copyOf(buf, count));
+      fullBytes += count;
+      buf = new byte[Math.max(Math.min(buf.length * 2, MAX_CHUNK), n)];
+      count = 0;
+    }
+
+    void write(int b) {
       if (count == buf.length) {
-        buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        ensure(1);
       }
       buf[count++] = (byte) b;
     }
 
     void writeAscii(String s) {
+      ensure(s.length());
       for (int i = 0; i < s.length(); i++) {
-        write(s.charAt(i));
+        buf[count++] = (byte) s.charAt(i);
       }
     }
 
-    @Override
-    public void writeBytes(byte[] b) {
-      for (byte x : b) {
-        write(x);
+    void writeBytes(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, buf, count, b.length);
+      count += b.length;
+    }
+
+    byte[] toByteArray() {
+      if (full.isEmpty()) {
+        return Arrays.copyOf(buf, count);
       }
+      long total = fullBytes + count;
+      if (total > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("canonical JSON larger than 2 GB");
+      }
+      byte[] out = new byte[(int) total];
+      int at = 0;
+      for (byte[] chunk : full) {
+        System.arraycopy(chunk, 0, out, at, chunk.length);
+        at += chunk.length;
+      }
+      System.arraycopy(buf, 0, out, at, count);
+      return out;
+    }
+
+    byte[] digest() {
+      digest.update(buf, 0, count);
+      count = 0;
+      return digest.digest();
     }
   }
 }

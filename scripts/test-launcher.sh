@@ -1,0 +1,106 @@
+#!/bin/sh
+# Shell test of scripts/garage-hsm against the built shaded jar (run after ./mvnw package; the
+# verify phase runs it too). Checks, under JDK 17 and Temurin 25 (when installed):
+#   * --version and 'user-keys id -i <pub>' work and print the expected result;
+#   * no warning (JNI / native access / Unsafe / anything "WARNING") reaches stdout or stderr;
+#   * installed as a garage-sign / uptane-sign symlink, it finds the jar the same way;
+#   * GARAGE_HSM_JAR and GARAGE_HSM_JAVA_OPTS are honoured;
+#   * a Java older than 17 is refused with a clear message and exit 3.
+# Environment: TEST_JAVA_HOMES (space-separated JDK folders) overrides the JDKs tried.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+launcher=$root/scripts/garage-hsm
+vectors=$root/src/test/resources/vectors/keys
+jar=$(ls "$root"/target/garage-hsm-*-cli.jar 2>/dev/null | head -n 1)
+[ -n "$jar" ] || { echo "test-launcher: no target/garage-hsm-*-cli.jar; run ./mvnw package" >&2; exit 2; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/garage-hsm-launcher.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1" >&2; fails=$((fails + 1)); }
+
+if [ -n "${TEST_JAVA_HOMES:-}" ]; then
+  homes=$TEST_JAVA_HOMES
+else
+  homes=
+  for h in /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64; do
+    [ -x "$h/bin/java" ] && homes="$homes $h"
+  done
+fi
+[ -n "$homes" ] || { echo "test-launcher: no JDK found" >&2; exit 2; }
+
+# check <label> <expected stdout (exact)> <command...>; stderr must be empty.
+check() {
+  label=$1 expected=$2
+  shift 2
+  rc=0
+  "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    fail "$label: exit $rc: $(head -c 300 "$tmp/err")"
+  elif [ "$(cat "$tmp/out")" != "$expected" ]; then
+    fail "$label: stdout '$(head -c 300 "$tmp/out")', expected '$expected'"
+  elif grep -qi 'warning' "$tmp/out"; then
+    fail "$label: warning on stdout: $(grep -i -m1 warning "$tmp/out")"
+  elif [ -s "$tmp/err" ]; then
+    fail "$label: stderr not empty: $(head -c 300 "$tmp/err")"
+  else
+    pass "$label"
+  fi
+}
+
+version="garage-hsm $(sed -n 's/^version=//p' "$root/target/maven-archiver/pom.properties" 2>/dev/null)"
+keyid=$(cat "$vectors/ed25519.keyid")
+rsaid=$(cat "$vectors/rsa4096.keyid")
+
+# A layout as installed: bin/<names> -> the launcher, lib/<jar>.
+mkdir -p "$tmp/inst/bin" "$tmp/inst/lib"
+cp "$launcher" "$tmp/inst/bin/garage-hsm"
+cp "$jar" "$tmp/inst/lib/"
+ln -s garage-hsm "$tmp/inst/bin/garage-sign"
+ln -s "$tmp/inst/bin/garage-hsm" "$tmp/inst/bin/uptane-sign"
+# A symlink to the source-tree launcher (finds ../target/).
+ln -s "$launcher" "$tmp/garage-sign"
+
+for h in $homes; do
+  v=$(basename "$h")
+  unset GARAGE_HSM_JAR GARAGE_HSM_JAVA_OPTS || true
+  check "$v: --version" "$version" env JAVA_HOME="$h" "$launcher" --version
+  check "$v: user-keys id (ed25519)" "$keyid" env JAVA_HOME="$h" "$launcher" user-keys id -i "$vectors/ed25519.pub"
+  check "$v: user-keys id (rsa4096)" "$rsaid" env JAVA_HOME="$h" "$launcher" user-keys id -i "$vectors/rsa4096.pub"
+  check "$v: as garage-sign (symlink into source tree)" "$keyid" \
+    env JAVA_HOME="$h" "$tmp/garage-sign" user-keys id -i "$vectors/ed25519.pub"
+  check "$v: as garage-sign (relative symlink, installed)" "$keyid" \
+    env JAVA_HOME="$h" "$tmp/inst/bin/garage-sign" user-keys id -i "$vectors/ed25519.pub"
+  check "$v: as uptane-sign (absolute symlink, installed)" "$version" \
+    env JAVA_HOME="$h" "$tmp/inst/bin/uptane-sign" --version
+  check "$v: java from PATH" "$version" \
+    env -u JAVA_HOME PATH="$h/bin:/usr/bin:/bin" "$launcher" --version
+  check "$v: GARAGE_HSM_JAR + GARAGE_HSM_JAVA_OPTS" "$version" \
+    env JAVA_HOME="$h" GARAGE_HSM_JAR="$tmp/inst/lib/$(basename "$jar")" \
+    GARAGE_HSM_JAVA_OPTS="-Xmx64m -XX:+UseSerialGC" "$tmp/inst/bin/garage-hsm" --version
+done
+
+# Refusals: a fake Java 11, a missing jar.
+mkdir -p "$tmp/jdk11/bin"
+printf 'JAVA_VERSION="11.0.22"\n' >"$tmp/jdk11/release"
+printf '#!/bin/sh\necho "should not run" \nexit 0\n' >"$tmp/jdk11/bin/java"
+chmod +x "$tmp/jdk11/bin/java"
+rc=0
+JAVA_HOME=$tmp/jdk11 "$launcher" --version >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" -eq 3 ] && grep -q 'needs Java 17 or newer' "$tmp/err" && [ ! -s "$tmp/out" ]; then
+  pass "Java 11 refused"
+else
+  fail "Java 11: exit $rc, stderr '$(cat "$tmp/err")'"
+fi
+rc=0
+GARAGE_HSM_JAR=$tmp/missing.jar "$launcher" --version >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" -eq 3 ] && grep -q 'GARAGE_HSM_JAR' "$tmp/err"; then
+  pass "missing GARAGE_HSM_JAR refused"
+else
+  fail "missing jar: exit $rc, stderr '$(cat "$tmp/err")'"
+fi
+
+[ "$fails" -eq 0 ] || { echo "test-launcher: $fails failure(s)" >&2; exit 1; }
+echo "test-launcher: all passed"
