@@ -18,6 +18,9 @@ public final class AsciiContent {
    * @param root a label for the top of the path, e.g. "signed"
    */
   public static void require(JsonNode node, String root) {
+    if (isAscii(node)) {
+      return; // the common case: no path strings built for a 100k-target tree
+    }
     String bad = find(node, root);
     if (bad != null) {
       throw new MetadataException(
@@ -26,6 +29,29 @@ public final class AsciiContent {
               + " differently, so devices would reject the signature",
           "use ASCII only in metadata (e.g. spell 'cafe' for 'caf\u00e9')");
     }
+  }
+
+  /** True when every key and string in the tree is ASCII. */
+  public static boolean isAscii(JsonNode node) {
+    if (node.isTextual()) {
+      return firstNonAscii(node.textValue()) < 0;
+    }
+    if (node.isContainerNode()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (firstNonAscii(e.getKey()) >= 0 || !isAscii(e.getValue())) {
+          return false;
+        }
+      }
+      if (node.isArray()) {
+        for (JsonNode n : node) {
+          if (!isAscii(n)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /** The path of the first non-ASCII key or string, or null when all is ASCII. */

@@ -1,8 +1,10 @@
 package io.garagehsm.repo;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -36,6 +38,21 @@ public final class AtomicFiles {
 
   /** Replaces {@code target} with {@code content} atomically. */
   public static void write(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    write(target, perms, out -> out.write(content));
+  }
+
+  /** Writes the content of a file through a stream (large metadata is never held twice). */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Replaces {@code target} atomically with what {@code content} writes: a temporary file in the
+   * same folder with the exact mode {@code perms} (not masked by the umask) before any content,
+   * fsync, rename, fsync of the folder. On failure the target is untouched.
+   */
+  public static void write(Path target, Set<PosixFilePermission> perms, Content content) {
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = null;
     try {
@@ -46,11 +63,12 @@ public final class AtomicFiles {
               "." + target.getFileName() + ".",
               ".tmp",
               PosixFilePermissions.asFileAttribute(perms));
+      // the attribute above is masked by the umask; garage-sign's modes are exact
+      Files.setPosixFilePermissions(tmp, perms);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+        content.writeTo(out);
+        out.flush();
         ch.force(true);
       }
       try {

@@ -122,7 +122,9 @@ public final class Repository {
 
   public void writeSignedRole(String role, SignedMetadata md) {
     ensureRoleDirs();
-    AtomicFiles.write(signedFile(role), MetadataJson.pretty(md.toJson()), AtomicFiles.PUBLIC);
+    ObjectNode json = md.toJson();
+    AtomicFiles.write(
+        signedFile(role), AtomicFiles.PUBLIC, out -> MetadataJson.writePretty(json, out));
   }
 
   public Optional<ObjectNode> unsignedRole(String role) {
@@ -139,7 +141,8 @@ public final class Repository {
 
   public void writeUnsignedRole(String role, ObjectNode signed) {
     ensureRoleDirs();
-    AtomicFiles.write(unsignedFile(role), MetadataJson.pretty(signed), AtomicFiles.PUBLIC);
+    AtomicFiles.write(
+        unsignedFile(role), AtomicFiles.PUBLIC, out -> MetadataJson.writePretty(signed, out));
   }
 
   /** The checksum saved by the last targets pull (or push), if any. */

@@ -1,6 +1,5 @@
 package io.garagehsm.signing;
 
-import io.garagehsm.metadata.AsciiContent;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufSignature;
 import java.util.List;
@@ -15,7 +14,7 @@ public final class MetadataSigner {
 
   /** Adds (or replaces) one signature per signer; other signatures stay. */
   public static SignedMetadata sign(SignedMetadata md, List<? extends Signer> signers) {
-    AsciiContent.require(md.signed(), "signed");
+    md.requireAscii();
     byte[] data = md.canonicalSigned();
     SignedMetadata out = md;
     for (Signer s : signers) {

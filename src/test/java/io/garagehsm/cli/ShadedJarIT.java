@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,11 @@ class ShadedJarIT {
     assertEquals(0, gen.exit(), gen.toString());
     assertEquals("", gen.out(), "stdout carries results only");
     assertTrue(gen.err().contains("Generated Ed25519 key 'jk' on the token"), gen.err());
+    assertEquals(
+        "rw-r--r--",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(home.resolve("myrepo/keys/jk.pub"))),
+        "public files are 0644 whatever the umask");
     // java.library.path names an empty folder, so System.loadLibrary("pkcs11wrapper") fails and
     // the wrapper must have loaded its bundled copy from the jar (extracted into PKCS11_TEMP_DIR,
     // then deleted); it also cleans up after itself:
@@ -84,6 +90,10 @@ class ShadedJarIT {
             home.toString());
     assertEquals(0, sign.exit(), sign.toString());
     assertEquals("", sign.out());
+    assertEquals(
+        "rw-r--r--",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(home.resolve("myrepo/roles/targets.json"))));
     JsonNode t = Cli.readJson(home.resolve("myrepo/roles/targets.json"));
     String id = Cli.readJson(home.resolve("myrepo/keys/jk.pkcs11")).get("keyid").asText();
     ObjectNode root = Cli.JSON.createObjectNode();
@@ -126,6 +136,8 @@ class ShadedJarIT {
   private static Proc run(Path jar, Path natives, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
+    // a strict umask, as on hardened ceremony machines: garage-sign's file modes must not follow it
+    cmd.addAll(List.of("/bin/sh", "-c", "umask 077; exec \"$@\"", "sh"));
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Djava.library.path=" + Files.createDirectories(natives.resolveSibling("nolibs")));
     cmd.add("-DPKCS11_TEMP_DIR=" + natives);
