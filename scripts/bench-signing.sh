@@ -12,18 +12,14 @@
 # Environment: JAVA_HOME; JMH_ARGS (default "-f 1 -wi 1 -w 1s -i 1 -r 5s"); SPEED_SECONDS (3).
 # Results: target/bench/openssl-speed.txt, target/bench/signer-throughput.{txt,json}.
 #
-# Adding token rows (PKCS#11 integrator): implement the 'iaik' and 'sunpkcs11' cases of
-# SignerThroughputBench.Backend.open (SoftHSM2 token, one Signer per thread = one session per
-# thread), add them to the @Param list, and prepare the token here before JMH starts, e.g.
-#   export SOFTHSM2_CONF=target/bench/softhsm2.conf   (tokendir under target/bench/tokens)
-#   softhsm2-util --init-token --free --label bench --so-pin … --pin …   (PIN via a file/env var
-#   read by the benchmark, never on a command line that stays in shell history)
-# then run with --backends file,iaik,sunpkcs11. SunPKCS11 has no EdDSA; its ed25519 rows fail
-# and JMH continues (-foe false).
+# Token rows (iaik, sunpkcs11): a throw-away SoftHSM2 token 'bench' is made under target/bench/
+# with a random PIN in a 0600 file, and keys bench-<type> are generated on it with the CLI
+# ('user-keys gen --token'); the benchmark opens one key (one PKCS#11 session) per thread.
+# SunPKCS11 has no EdDSA: its ed25519 rows fail on purpose and JMH continues.
 set -eu
 
 cd "$(dirname "$0")/.."
-build=true openssl=true backends=file
+build=true openssl=true backends=file,iaik,sunpkcs11
 while [ $# -gt 0 ]; do
   case $1 in
     --no-build) build=false ;;
@@ -54,6 +50,29 @@ snapshot
 
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) $("$java" -version 2>&1 | head -1); $(openssl version);" \
   "$(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/signing-environment.txt" >&2
+
+case ",$backends," in
+  *,iaik,*|*,sunpkcs11,*)
+    echo "== SoftHSM2 token 'bench' with keys bench-{ed25519,rsa2048,rsa3072,rsa4096}" >&2
+    tok=$(cd "$out" && pwd)/softhsm
+    rm -rf "$tok" "$out/keys"
+    mkdir -p "$tok/tokens"
+    printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' "$tok" > "$tok/softhsm2.conf"
+    export SOFTHSM2_CONF="$tok/softhsm2.conf"
+    (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tok/user.pin"; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tok/so.pin")
+    softhsm2-util --init-token --free --label bench --so-pin "$(cat "$tok/so.pin")" --pin "$(cat "$tok/user.pin")" >/dev/null
+    export BENCH_KEYS_DIR; BENCH_KEYS_DIR=$(cd "$out" && pwd)/keys
+    export BENCH_PIN_FILE="$tok/user.pin"
+    cli="$java -cp $out/cp-signing/classes:$(cat "$cp_file") io.garagehsm.cli.Main"
+    uri="pkcs11:token=bench?module-path=${GARAGE_HSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
+    for k in "ed25519 256" "rsa 2048" "rsa 3072" "rsa 4096"; do
+      set -- $k
+      name=bench-$1; [ "$1" = rsa ] && name=bench-rsa$2
+      $cli user-keys gen -k "$name" -t "$1" --keysize "$2" --token "$uri" \
+        --pin-file "$BENCH_PIN_FILE" -p "$BENCH_KEYS_DIR" 2>/dev/null
+    done
+    ;;
+esac
 
 if $openssl; then
   echo "== openssl speed" >&2

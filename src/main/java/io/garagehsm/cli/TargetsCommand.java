@@ -382,7 +382,7 @@ final class TargetsCommand {
             ctx.warn("--expires/--expire-after are ignored with --signatures");
           }
           out = SignedMetadata.unsigned(t.json());
-          io.garagehsm.metadata.AsciiContent.require(out.signed(), "signed");
+          out.requireAscii();
           byte[] data = t.canonical();
           for (Map.Entry<String, String> e : sigs.entrySet()) {
             TufSignature s = Support.externalSignature(r.keys(), e.getKey(), e.getValue(), data);

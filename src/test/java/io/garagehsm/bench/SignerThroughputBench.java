@@ -1,11 +1,18 @@
 package io.garagehsm.bench;
 
 import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.pkcs11.BackendKind;
+import io.garagehsm.pkcs11.ModuleLocator;
+import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.secret.PinSources;
 import io.garagehsm.signing.FileSigner;
 import io.garagehsm.signing.Signer;
+import io.garagehsm.signing.TokenKeys;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,14 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * signature, which contention from other processes does not distort; it is printed at the end of
  * the trial as "# cpu per signature".
  *
- * <p><b>Extension point for token backends.</b> {@link #backend} selects how signers are made. Only
- * {@code file} (an in-memory key, as a garage-sign .sec file) exists now. The PKCS#11 integrator
- * adds {@code iaik} and {@code sunpkcs11} to the {@code @Param} list and to {@link Backend#open}:
- * create (or find) a SoftHSM2 token before the module is loaded, generate or locate the key of
- * {@link #keyType} on it, and return one {@link Signer} per benchmark thread, so that two threads
- * sign on two PKCS#11 sessions at once. {@link Backend#close} logs out and finalises. SunPKCS11 has
- * no EdDSA: skip {@code ed25519} there (throw {@code UnsupportedOperationException} in {@code
- * open}; JMH reports the combination as failed and continues).
+ * <p>Backends: {@code file} (an in-memory key, as a garage-sign .sec file), {@code iaik} and {@code
+ * sunpkcs11} (SoftHSM2 token keys through {@link TokenKeys}, see {@link #token}). SunPKCS11 has no
+ * EdDSA: its {@code ed25519} combination fails on purpose and JMH continues.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -47,8 +49,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 1, time = 5)
 public class SignerThroughputBench {
 
-  /** How signers are made: {@code file} now; {@code iaik} and {@code sunpkcs11} to come. */
-  @Param({"file"})
+  /** How signers are made: in-memory file keys, or token keys through either PKCS#11 backend. */
+  @Param({"file", "iaik", "sunpkcs11"})
   public String backend;
 
   @Param({"ed25519", "rsa2048", "rsa3072", "rsa4096"})
@@ -79,13 +81,53 @@ public class SignerThroughputBench {
           TufKeyPair pair = TargetsFixture.key(keyType);
           yield () -> new FileSigner(pair, keyType + " (in memory)");
         }
-        // case "iaik" -> ...      PKCS#11 via ipkcs11wrapper on a SoftHSM2 token
-        // case "sunpkcs11" -> ... PKCS#11 via SunPKCS11 (RSA only)
+        case "iaik" -> token(BackendKind.IAIK, keyType);
+        case "sunpkcs11" -> {
+          if (keyType.equals("ed25519")) {
+            throw new UnsupportedOperationException("SunPKCS11 has no EdDSA");
+          }
+          yield token(BackendKind.SUNPKCS11, keyType);
+        }
         default ->
             throw new IllegalArgumentException(
                 "backend '" + backend + "' is not wired into SignerThroughputBench yet");
       };
     }
+  }
+
+  /**
+   * Token keys prepared by scripts/bench-signing.sh: keys {@code bench-<keyType>} generated on a
+   * SoftHSM2 token with {@code user-keys gen --token} into {@code $BENCH_KEYS_DIR}, PIN in {@code
+   * $BENCH_PIN_FILE}. Every thread opens its own key, i.e. its own PKCS#11 session.
+   */
+  static Backend token(BackendKind kind, String keyType) {
+    String dir = System.getenv("BENCH_KEYS_DIR");
+    String pinFile = System.getenv("BENCH_PIN_FILE");
+    if (dir == null || pinFile == null) {
+      throw new IllegalStateException(
+          "token backends need BENCH_KEYS_DIR and BENCH_PIN_FILE: run scripts/bench-signing.sh");
+    }
+    KeyDirectory keys = new KeyDirectory(Path.of(dir));
+    TokenKeys tokens =
+        new TokenKeys(
+            kind,
+            null,
+            ModuleLocator.system(),
+            PinSources.builder().pinFile(Path.of(pinFile)).environment(Map.of()).build(),
+            message -> {},
+            false);
+    String name = "bench-" + keyType;
+    return new Backend() {
+      @Override
+      public synchronized Signer signerForThread() {
+        return keys.signer(name, tokens);
+      }
+
+      @Override
+      public void close() {
+        tokens.close();
+      }
+    };
   }
 
   /** Per-thread signer and message, and the thread's CPU time. */
