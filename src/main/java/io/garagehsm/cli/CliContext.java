@@ -64,13 +64,22 @@ public final class CliContext {
     err.println("warning: " + message);
   }
 
+  /** A diagnostic shown only with {@code --verbose} (stderr, prefixed {@code verbose: }). */
+  public void verbose(String message) {
+    if (global.verbose()) {
+      err.println("verbose: " + message);
+    }
+  }
+
   public Path home() {
     return global.homeDir();
   }
 
   /** An initialised repository under the home folder. */
   public Repository repo(String name) {
-    return Repository.open(home(), name);
+    Repository r = Repository.open(home(), name);
+    verbose("repository " + r.dir());
+    return r;
   }
 
   /** {@code <home>/user-keys} or the folder given with {@code --keys-path}. */
@@ -80,7 +89,17 @@ public final class CliContext {
 
   /** Signer for a named key in a key folder, file or token. */
   public Signer signer(KeyDirectory keys, String name) {
-    return keys.signer(name, tokens());
+    Signer s = keys.signer(name, tokens());
+    verbose(
+        "key '"
+            + name
+            + "' ("
+            + s.publicKey().describe()
+            + ", key ID "
+            + s.keyId()
+            + ") signs with "
+            + s.location());
+    return s;
   }
 
   /** Token access configured from the global options; modules are loaded on first use. */

@@ -26,7 +26,9 @@ public final class GlobalOptions {
   @Option(
       names = "--verbose",
       scope = ScopeType.INHERIT,
-      description = "More diagnostics on stderr.")
+      description =
+          "Diagnostics on stderr: the repository folder, the server and its auth, and which key"
+              + " file or token URI signs, with its key ID.")
   boolean verbose;
 
   @Option(

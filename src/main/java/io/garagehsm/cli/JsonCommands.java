@@ -144,12 +144,21 @@ final class JsonCommands {
       }
       byte[] data = CanonicalJson.encode(signed);
       List<String> valid = new ArrayList<>();
+      int i = 0;
       for (JsonNode s : sigs) {
-        String sig = s.path("sig").asText(null);
-        String method = s.path("method").asText(null);
-        if (sig == null || method == null) {
-          continue;
+        // garage-sign's decoder refuses a signature without these; so do we, naming the file
+        if (!s.path("keyid").isTextual()
+            || !s.path("method").isTextual()
+            || !s.path("sig").isTextual()) {
+          throw new MetadataException(
+              input
+                  + " signatures["
+                  + i
+                  + "] is not a signature: expected {\"keyid\", \"method\", \"sig\"} strings");
         }
+        i++;
+        String sig = s.get("sig").textValue();
+        String method = s.get("method").textValue();
         try {
           SignatureMethod m = SignatureMethod.fromJson(method);
           if (m.verify(pub.publicKey(), data, Base64.getDecoder().decode(sig))) {

@@ -70,7 +70,9 @@ final class KeyCommand {
     @Option(
         names = "--keysize",
         paramLabel = "<bits>",
-        description = "RSA: 2048 (default), 3072 or 4096. Ed25519: 256 only.")
+        description =
+            "RSA: 2048 (default), 3072 or 4096 (a file key may be larger, but roles refuse"
+                + " it and token keys take only these). Ed25519: 256 only.")
     Integer keysize;
 
     @Option(
@@ -115,7 +117,7 @@ final class KeyCommand {
         "Adopt a key that already lives on a token (made by yubihsm-shell, ykman, pkcs11-tool,"
             + " tpm2_ptool...): reads its public key and writes keys/<name>.pub plus"
             + " keys/<name>.pkcs11, so <name> works wherever a key name is taken.",
-        "Lists no PIN unless the token hides public keys (YubiHSM 2), then logs in."
+        "Needs no PIN unless the token hides public keys (YubiHSM 2); then it logs in."
       })
   static final class Adopt implements Callable<Integer> {
     private final CliContext ctx;

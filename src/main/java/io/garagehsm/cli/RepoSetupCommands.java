@@ -156,6 +156,19 @@ final class RepoSetupCommands {
       }
       KeyToRestore key = targetsKey(zip, where);
 
+      // garage-sign creates these 0700 and warns when an existing one is wider (spec §2.1)
+      for (Path d : List.of(r.dir(), r.rolesDir(), r.unsignedDir(), r.keysDir())) {
+        AtomicFiles.widerThanPrivate(d)
+            .ifPresent(
+                p ->
+                    ctx.warn(
+                        d
+                            + " has permissions "
+                            + p
+                            + ", wider than rwx------ (0700); run 'chmod 700 "
+                            + d
+                            + "'"));
+      }
       try (RepoLock lock = r.lock()) {
         refuseInitialized(r);
         r.ensureRoleDirs();

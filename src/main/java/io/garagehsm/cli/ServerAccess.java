@@ -30,6 +30,14 @@ final class ServerAccess {
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCodes.OTHER, e.getMessage(), "unset it or fix its value");
     }
+    ctx.verbose(
+        "server "
+            + base
+            + " ("
+            + (c.auth() == null || c.auth().isNull()
+                ? "no auth"
+                : c.auth().has("certPath") ? "mutual TLS" : "OAuth2")
+            + ")");
     return TufServerClient.create(
         new ServerConfig(base, c.isDirector(), c.auth(), repo.dir()), settings);
   }

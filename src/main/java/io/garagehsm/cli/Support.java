@@ -237,7 +237,16 @@ final class Support {
       }
       ObjectNode meta = null;
       if (customMeta != null) {
-        JsonNode n = MetadataJson.parse(customMeta, "--customMeta");
+        JsonNode n;
+        try {
+          n = MetadataJson.parse(customMeta, "--customMeta");
+        } catch (MetadataException e) {
+          // an unparsable option value is a usage error, like a non-object one
+          throw new CliException(
+              ExitCodes.USAGE,
+              e.getMessage(),
+              "pass a JSON object, e.g. --customMeta '{\"channel\":\"beta\"}'");
+        }
         if (!n.isObject()) {
           throw new CliException(ExitCodes.USAGE, "--customMeta must be a JSON object", null);
         }

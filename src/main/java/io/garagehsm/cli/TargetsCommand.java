@@ -57,7 +57,8 @@ final class TargetsCommand {
       name = "init",
       description =
           "Write an empty unsigned targets.json (roles/unsigned/targets.json) with the given"
-              + " version and expiry. Replaces an existing unsigned file.")
+              + " version and expiry. Replaces an existing unsigned file (with a warning"
+              + " when it listed targets); roles/targets.json is left alone.")
   static final class Init implements Callable<Integer> {
     private final CliContext ctx;
     @Mixin RepoOption repo;
@@ -220,7 +221,9 @@ final class TargetsCommand {
     @Option(
         names = "--customMeta",
         paramLabel = "<json>",
-        description = "JSON object deep-merged into the target's custom field.")
+        description =
+            "JSON object deep-merged into the target's custom field; it must not set name,"
+                + " version, hardwareIds, targetFormat, uri or cliUploaded.")
     String customMeta;
 
     AddUploaded(CliContext ctx) {
@@ -327,7 +330,9 @@ final class TargetsCommand {
     @Option(
         names = "--key-name",
         paramLabel = "<name>",
-        description = "Key in keys/ to sign with (file key or token key); only one is used.")
+        description =
+            "Key in keys/ to sign with (file key or token key); if repeated, only the last"
+                + " is used.")
     List<String> keyNames = new ArrayList<>();
 
     @Option(names = "--version", paramLabel = "<int>", description = "Version of the result.")

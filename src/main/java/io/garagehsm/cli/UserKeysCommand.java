@@ -82,7 +82,9 @@ final class UserKeysCommand {
     @Option(
         names = "--keysize",
         paramLabel = "<bits>",
-        description = "RSA: 2048 (default), 3072 or 4096. Ed25519: 256 only.")
+        description =
+            "RSA: 2048 (default), 3072 or 4096 (a file key may be larger, but roles refuse"
+                + " it and token keys take only these). Ed25519: 256 only.")
     Integer keysize;
 
     @Option(

@@ -112,6 +112,27 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * The permissions of an existing folder when they give group or others any access (wider than
+   * 0700), e.g. {@code rwxr-xr-x}; empty when the folder is missing, private, or not on POSIX.
+   */
+  public static java.util.Optional<String> widerThanPrivate(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        return java.util.Optional.empty();
+      }
+      Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+      for (PosixFilePermission x : p) {
+        if (!PRIVATE_DIR.contains(x)) {
+          return java.util.Optional.of(PosixFilePermissions.toString(p));
+        }
+      }
+      return java.util.Optional.empty();
+    } catch (UnsupportedOperationException | IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   static void syncDir(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);

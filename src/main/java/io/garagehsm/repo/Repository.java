@@ -40,6 +40,18 @@ public final class Repository {
   /** An initialised repository; the error says how to create it otherwise. */
   public static Repository open(Path home, String name) {
     Repository r = at(home, name);
+    if (!Files.isDirectory(home)) {
+      throw new RepoException(
+          "repository '"
+              + name
+              + "' is not initialised: the home folder "
+              + home
+              + " does not exist",
+          "pass --home-dir <folder holding "
+              + name
+              + "/>, or run from the folder holding"
+              + " tuf/ (the default home)");
+    }
     if (!Files.isRegularFile(r.configFile())) {
       throw new RepoException(
           "repository '" + name + "' is not initialised: " + r.configFile() + " does not exist",

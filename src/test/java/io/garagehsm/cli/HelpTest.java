@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -24,9 +25,30 @@ class HelpTest {
       Cli.Result r = Cli.runRaw(Cli.at("2026-01-01T00:00:00Z"), args.toArray(String[]::new));
       assertEquals(0, r.code(), String.join(" ", args));
       assertTrue(r.out().contains("Usage:"), String.join(" ", args));
+      for (String stale : new String[] {"not available", "this build", "not implemented", "TODO"}) {
+        assertFalse(r.out().contains(stale), String.join(" ", args) + ": " + stale);
+      }
     }
+    // descriptions that once said less (or other) than the commands do
+    assertTrue(help("targets", "add-uploaded").contains("must not set name"));
+    assertTrue(help("targets", "sign").contains("only the last"));
+    assertTrue(help("targets", "init").contains("with a warning"));
+    assertTrue(help("key", "adopt").contains("Needs no PIN"));
+    assertTrue(help("key", "generate").contains("roles refuse"));
+    assertTrue(help("user-keys", "gen").contains("roles refuse"));
+    assertTrue(help("--help").contains("which key"));
     String sign = Cli.runRaw(Cli.at("2026-01-01T00:00:00Z"), "targets", "sign", "--help").out();
     assertTrue(sign.contains("token key"), sign);
+  }
+
+  static String help(String... words) {
+    List<String> args = new ArrayList<>(List.of(words));
+    if (!args.contains("--help")) {
+      args.add("--help");
+    }
+    return Cli.runRaw(Cli.at("2026-01-01T00:00:00Z"), args.toArray(String[]::new))
+        .out()
+        .replaceAll("\\s+", " ");
   }
 
   static void collect(CommandLine cl, List<String> prefix, List<List<String>> out) {
