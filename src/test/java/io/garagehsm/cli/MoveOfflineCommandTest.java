@@ -71,6 +71,7 @@ class MoveOfflineCommandTest {
     RootRole rr = RootRole.of(root, "server root");
     assertEquals(2, rr.version());
     assertEquals(List.of(keys.publicKey("newroot").keyId()), rr.role("root").keyIds());
+    assertEquals(List.of(keys.publicKey("newtargets").keyId()), rr.role("targets").keyIds());
     // snapshot and timestamp (online) keys were kept
     assertEquals(List.of(s.server().snapshotKey.publicKey().keyId()), rr.role("snapshot").keyIds());
     assertEquals(
@@ -214,6 +215,53 @@ class MoveOfflineCommandTest {
       }
     }
     assertEquals(steps * faults.size(), outcomes.size());
+  }
+
+  /**
+   * The server dies at each request of the sequence, before acting on it or after acting but before
+   * answering, and refuses connections until it is restarted on the same port and state: the old
+   * key is never lost, and once the server is back the same command completes.
+   */
+  @Test
+  void serverKilledAtEveryStepThenRestartedIsResumable() {
+    List<Fault> faults = List.of(Fault.crash(), Fault.crashAfterHandling());
+    int steps = 5; // GET root.json, GET targets.json, GET key, POST root, DELETE key
+    for (int step = 1; step <= steps; step++) {
+      for (Fault fault : faults) {
+        String label = "step " + step + " " + fault.kind();
+        Setup s = setup("crash-" + step + "-" + fault.kind(), false, KeyType.ED25519);
+        try (TestReposerver server = s.server()) {
+          SignedMetadata v1 = server.root();
+          CliRun cli = s.cli().env("GARAGE_HSM_RETRIES", "1");
+          List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
+          server.onRequest(
+              r -> {
+                try {
+                  assertOldKeyNotLost(s);
+                } catch (AssertionError e) {
+                  lost.add(r.line());
+                }
+              });
+          int base = server.requestCount();
+          server.injectAt(base + step, fault);
+          CliRun.Result first = cli.run(fullArgs());
+          assertEquals(base + step, server.requestCount(), label + ": the server was down");
+          assertTrue(first.exit() != 0, label + ": " + first);
+          assertTrue(first.err().contains("hint: "), label + ": " + first);
+          assertOldKeyNotLost(s);
+          server.clearFaults();
+          server.restart();
+          CliRun.Result second = cli.run(fullArgs());
+          assertEquals(0, second.exit(), label + ": " + first + second);
+          assertOldKeyNotLost(s);
+          assertRotated(s);
+          assertEquals(List.of(), lost, label + ": old key lost at these requests");
+          AktualizrVerifier.Result v =
+              AktualizrVerifier.verifyRootUpdate(server.root().toJson(), v1.signed());
+          assertTrue(v.ok(), label + ": " + v.reason());
+        }
+      }
+    }
   }
 
   @Test
