@@ -264,6 +264,56 @@ class MoveOfflineCommandTest {
     }
   }
 
+  /**
+   * States a kill can leave between two local writes, which no request marks (so the jar kill test
+   * cannot stop there on purpose): keys/origroot.sec written but not yet .pub, and roles/root.json
+   * written but the pending file not yet removed.
+   */
+  @Test
+  void killedBetweenLocalWritesIsResumable() throws Exception {
+    Setup s = setup("sec-only", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      assertEquals(0, s.cli().run("targets", "pull", "-r", "offline").exit());
+      // killed after keys/origroot.sec, before keys/origroot.pub (KeyDirectory.writeKeyPair)
+      Files.writeString(
+          s.repo().keys().privateFile("origroot"),
+          io.garagehsm.metadata.MetadataJson.prettyString(server.rootKey.privateJson()));
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertRotated(s);
+      assertEquals(
+          server.rootKey.publicKey().keyId(),
+          s.repo().keys().publicKey("origroot").keyId(),
+          "the .pub is restored");
+    }
+
+    s = setup("root-written", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      assertEquals(0, s.cli().run(fullArgs()).exit());
+      // killed after roles/root.json, before the pending file was removed
+      Files.copy(
+          s.repo().signedFile("root"), s.repo().rolesDir().resolve(MoveOfflineCommand.PENDING));
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertRotated(s);
+    }
+
+    s = setup("sec-other", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      // a .sec without .pub that is NOT the old root key: refused, nothing changed
+      Files.writeString(
+          s.repo().keys().privateFile("origroot"),
+          io.garagehsm.metadata.MetadataJson.prettyString(
+              TufKeyPair.generate(KeyType.ED25519, 256).privateJson()));
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(3, r.exit(), r.toString());
+      assertTrue(r.err().contains("origroot.sec exists without its .pub"), r.err());
+      assertEquals(1, server.rootVersion());
+      assertTrue(server.holdsPrivateKey(s.oldId()));
+      assertFalse(Files.exists(s.repo().keys().publicFile("origroot")));
+    }
+  }
+
   @Test
   void aLostPostAnswerIsFinishedOnRerunWithoutPushingTwice() {
     Setup s = setup("lostpost", false, KeyType.ED25519);
