@@ -20,8 +20,14 @@ import io.garagehsm.server.testserver.TestReposerver;
 import io.garagehsm.server.testserver.TestReposerver.Fault;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -135,6 +141,69 @@ class KillRecoveryJarIT {
         }
       }
     }
+  }
+
+  /**
+   * Kills between local steps: as soon as a file of the procedure appears (inotify), so the kill
+   * lands just after that write, during the next ones, or — if the run is faster — not at all.
+   * Whichever it is, the invariant holds and the re-run completes.
+   */
+  @Test
+  void moveOfflineKilledAsLocalFilesAppearCompletesOnRerun() throws Exception {
+    List<String> landed = new ArrayList<>();
+    for (String file :
+        List.of(
+            "roles/unsigned/targets.json",
+            "keys/origroot.sec",
+            "roles/root.json.pending",
+            "roles/root.json")) {
+      Scenario s = scenario("local-" + file.replace('/', '_'), null);
+      try (TestReposerver server = s.server();
+          WatchService ws = FileSystems.getDefault().newWatchService()) {
+        Path watched = s.repo().dir().resolve(file);
+        watched.getParent().register(ws, StandardWatchEventKinds.ENTRY_CREATE);
+        List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        server.onRequest(r -> checkInvariant(s, "on arrival of " + r.line(), violations));
+        AtomicReference<Process> proc = new AtomicReference<>();
+        AtomicBoolean killed = new AtomicBoolean();
+        Thread watcher =
+            new Thread(
+                () -> {
+                  try {
+                    while (true) {
+                      WatchKey k = ws.take();
+                      for (WatchEvent<?> e : k.pollEvents()) {
+                        if (watched.getFileName().equals(e.context())) {
+                          kill(proc.get(), killed);
+                          return;
+                        }
+                      }
+                      k.reset();
+                    }
+                  } catch (InterruptedException | ClosedWatchServiceException e) {
+                    // the run ended first
+                  }
+                },
+                "kill-on-" + file);
+        watcher.setDaemon(true);
+        watcher.start();
+        Proc first = runMoveOffline(s, proc);
+        watcher.interrupt();
+        watcher.join(10_000);
+        String label = "kill at " + file + ": ";
+        assertTrue(first.exit() == 137 || first.exit() == 0, label + first);
+        checkInvariant(s, label + "after the kill", violations);
+        landed.add(
+            file
+                + (first.exit() == 137 ? " killed" : " finished first")
+                + (Files.exists(s.repo().keys().publicFile("origroot")) ? "" : ", no .pub yet"));
+        Proc second = runMoveOffline(s, new AtomicReference<>());
+        assertEquals(0, second.exit(), label + "re-run: " + second + "\nfirst run: " + first);
+        assertEquals(List.of(), violations, label);
+        assertRotated(s, label);
+      }
+    }
+    System.out.println("local kill points: " + landed);
   }
 
   private void killAtStepThenRerun(Scenario s, int step, When when) throws Exception {
