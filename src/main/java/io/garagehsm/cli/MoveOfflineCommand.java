@@ -165,7 +165,7 @@ final class MoveOfflineCommand implements Callable<Integer> {
                 + ")",
             "pass one of those with --old-keyid");
       }
-      Signer oldSigner = obtainOldKey(client, oldId);
+      Signer oldSigner = obtainOldKey(client, sr, oldId);
       if (newRoot == null) {
         ctx.info("root keys moved offline, but you'll have to manually sign and push key!");
         ctx.warn(
@@ -208,7 +208,8 @@ final class MoveOfflineCommand implements Callable<Integer> {
   /**
    * The old root key: local if present (and right), else fetched and saved before anything else.
    */
-  private Signer obtainOldKey(TufServerClient client, String oldId) {
+  private Signer obtainOldKey(TufServerClient client, RootRole sr, String oldId) {
+    restorePublicFile(sr, oldId);
     if (keys.hasPrivateFile(oldRootAlias) || keys.tokenReference(oldRootAlias).isPresent()) {
       Signer s = ctx.signer(keys, oldRootAlias);
       if (!s.keyId().equals(oldId)) {
@@ -255,6 +256,47 @@ final class MoveOfflineCommand implements Callable<Integer> {
     ctx.info(
         "Saved keys to " + keys.dir() + "/{" + oldRootAlias + ".sec, " + oldRootAlias + ".pub}");
     return new FileSigner(back, keys.privateFile(oldRootAlias).toString());
+  }
+
+  /**
+   * A run killed between writing {@code <alias>.sec} and {@code <alias>.pub} leaves the private key
+   * alone; if it is the old root key (checked against the server root's public key), write the
+   * {@code .pub} so the re-run can go on.
+   */
+  private void restorePublicFile(RootRole sr, String oldId) {
+    if (!keys.hasPrivateFile(oldRootAlias) || Files.exists(keys.publicFile(oldRootAlias))) {
+      return;
+    }
+    Path sec = keys.privateFile(oldRootAlias);
+    TufKey expected = sr.keys().get(oldId);
+    String hint =
+        "if it is the saved old root key, restore "
+            + keys.publicFile(oldRootAlias)
+            + "; otherwise choose another --old-root-alias. Nothing was changed on the server";
+    if (expected == null) {
+      throw new CliException(
+          ExitCodes.OTHER, sec + " exists without " + keys.publicFile(oldRootAlias), hint);
+    }
+    try {
+      TufKeyPair.fromJson(MetadataJson.read(sec), expected, sec.toString());
+    } catch (RuntimeException e) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          sec
+              + " exists without its .pub and is not root key "
+              + oldId
+              + " of the server's root: "
+              + e.getMessage(),
+          hint,
+          e);
+    }
+    keys.writePublic(oldRootAlias, expected);
+    ctx.info(
+        "restored "
+            + keys.publicFile(oldRootAlias)
+            + " for the saved old root key "
+            + oldId
+            + " (an earlier run stopped in between)");
   }
 
   private SignedMetadata build(RootRole sr, Signer newSigner, TufKey targetsKey, Signer oldSigner) {

@@ -71,6 +71,7 @@ class MoveOfflineCommandTest {
     RootRole rr = RootRole.of(root, "server root");
     assertEquals(2, rr.version());
     assertEquals(List.of(keys.publicKey("newroot").keyId()), rr.role("root").keyIds());
+    assertEquals(List.of(keys.publicKey("newtargets").keyId()), rr.role("targets").keyIds());
     // snapshot and timestamp (online) keys were kept
     assertEquals(List.of(s.server().snapshotKey.publicKey().keyId()), rr.role("snapshot").keyIds());
     assertEquals(
@@ -214,6 +215,103 @@ class MoveOfflineCommandTest {
       }
     }
     assertEquals(steps * faults.size(), outcomes.size());
+  }
+
+  /**
+   * The server dies at each request of the sequence, before acting on it or after acting but before
+   * answering, and refuses connections until it is restarted on the same port and state: the old
+   * key is never lost, and once the server is back the same command completes.
+   */
+  @Test
+  void serverKilledAtEveryStepThenRestartedIsResumable() {
+    List<Fault> faults = List.of(Fault.crash(), Fault.crashAfterHandling());
+    int steps = 5; // GET root.json, GET targets.json, GET key, POST root, DELETE key
+    for (int step = 1; step <= steps; step++) {
+      for (Fault fault : faults) {
+        String label = "step " + step + " " + fault.kind();
+        Setup s = setup("crash-" + step + "-" + fault.kind(), false, KeyType.ED25519);
+        try (TestReposerver server = s.server()) {
+          SignedMetadata v1 = server.root();
+          CliRun cli = s.cli().env("GARAGE_HSM_RETRIES", "1");
+          List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
+          server.onRequest(
+              r -> {
+                try {
+                  assertOldKeyNotLost(s);
+                } catch (AssertionError e) {
+                  lost.add(r.line());
+                }
+              });
+          int base = server.requestCount();
+          server.injectAt(base + step, fault);
+          CliRun.Result first = cli.run(fullArgs());
+          assertEquals(base + step, server.requestCount(), label + ": the server was down");
+          assertTrue(first.exit() != 0, label + ": " + first);
+          assertTrue(first.err().contains("hint: "), label + ": " + first);
+          assertOldKeyNotLost(s);
+          server.clearFaults();
+          server.restart();
+          CliRun.Result second = cli.run(fullArgs());
+          assertEquals(0, second.exit(), label + ": " + first + second);
+          assertOldKeyNotLost(s);
+          assertRotated(s);
+          assertEquals(List.of(), lost, label + ": old key lost at these requests");
+          AktualizrVerifier.Result v =
+              AktualizrVerifier.verifyRootUpdate(server.root().toJson(), v1.signed());
+          assertTrue(v.ok(), label + ": " + v.reason());
+        }
+      }
+    }
+  }
+
+  /**
+   * States a kill can leave between two local writes, which no request marks (so the jar kill test
+   * cannot stop there on purpose): keys/origroot.sec written but not yet .pub, and roles/root.json
+   * written but the pending file not yet removed.
+   */
+  @Test
+  void killedBetweenLocalWritesIsResumable() throws Exception {
+    Setup s = setup("sec-only", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      assertEquals(0, s.cli().run("targets", "pull", "-r", "offline").exit());
+      // killed after keys/origroot.sec, before keys/origroot.pub (KeyDirectory.writeKeyPair)
+      Files.writeString(
+          s.repo().keys().privateFile("origroot"),
+          io.garagehsm.metadata.MetadataJson.prettyString(server.rootKey.privateJson()));
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertRotated(s);
+      assertEquals(
+          server.rootKey.publicKey().keyId(),
+          s.repo().keys().publicKey("origroot").keyId(),
+          "the .pub is restored");
+    }
+
+    s = setup("root-written", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      assertEquals(0, s.cli().run(fullArgs()).exit());
+      // killed after roles/root.json, before the pending file was removed
+      Files.copy(
+          s.repo().signedFile("root"), s.repo().rolesDir().resolve(MoveOfflineCommand.PENDING));
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertRotated(s);
+    }
+
+    s = setup("sec-other", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      // a .sec without .pub that is NOT the old root key: refused, nothing changed
+      Files.writeString(
+          s.repo().keys().privateFile("origroot"),
+          io.garagehsm.metadata.MetadataJson.prettyString(
+              TufKeyPair.generate(KeyType.ED25519, 256).privateJson()));
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(3, r.exit(), r.toString());
+      assertTrue(r.err().contains("origroot.sec exists without its .pub"), r.err());
+      assertEquals(1, server.rootVersion());
+      assertTrue(server.holdsPrivateKey(s.oldId()));
+      assertFalse(Files.exists(s.repo().keys().publicFile("origroot")));
+    }
   }
 
   @Test

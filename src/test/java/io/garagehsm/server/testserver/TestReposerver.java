@@ -120,6 +120,19 @@ public final class TestReposerver implements AutoCloseable {
       return new Fault("dropAfter", 0, Duration.ZERO);
     }
 
+    /**
+     * The server process dies as the request arrives: it does not act, the connection closes, and
+     * connections are refused until {@link #restart()}.
+     */
+    public static Fault crash() {
+      return new Fault("crash", 0, Duration.ZERO);
+    }
+
+    /** The server acts on the request, then dies before answering (see {@link #crash()}). */
+    public static Fault crashAfterHandling() {
+      return new Fault("crashAfter", 0, Duration.ZERO);
+    }
+
     /** Wait, then handle normally. */
     public static Fault delay(Duration d) {
       return new Fault("delay", 0, d);
@@ -138,14 +151,17 @@ public final class TestReposerver implements AutoCloseable {
     }
   }
 
-  private final HttpServer http;
-  private final ExecutorService pool;
+  private volatile HttpServer http;
+  private volatile ExecutorService pool;
   private final String url;
+  private final boolean tls;
+  private final int port;
   private final AtomicInteger counter = new AtomicInteger();
   private final List<Recorded> log = Collections.synchronizedList(new ArrayList<>());
   private final List<Rule> rules = new ArrayList<>();
   private final Clock clock;
   private volatile java.util.function.Consumer<Recorded> listener = r -> {};
+  private volatile java.util.function.Consumer<Recorded> handledListener = r -> {};
 
   // state, guarded by this
   public final TufKeyPair rootKey;
@@ -168,16 +184,10 @@ public final class TestReposerver implements AutoCloseable {
   private TestReposerver(HttpServer http, Clock clock, String scheme) {
     this.http = http;
     this.clock = clock;
-    this.pool =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "test-reposerver");
-              t.setDaemon(true);
-              return t;
-            });
-    http.setExecutor(pool);
-    http.createContext("/", this::handle);
-    this.url = scheme + "://127.0.0.1:" + http.getAddress().getPort();
+    this.tls = http instanceof HttpsServer;
+    serve(http);
+    this.port = http.getAddress().getPort();
+    this.url = scheme + "://127.0.0.1:" + port;
     rootKey = TufKeyPair.generate(KeyType.ED25519, 256);
     targetsKey = TufKeyPair.generate(KeyType.ED25519, 256);
     snapshotKey = TufKeyPair.generate(KeyType.ED25519, 256);
@@ -266,6 +276,20 @@ public final class TestReposerver implements AutoCloseable {
     }
   }
 
+  private void serve(HttpServer s) {
+    ExecutorService p =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "test-reposerver");
+              t.setDaemon(true);
+              return t;
+            });
+    s.setExecutor(p);
+    s.createContext("/", this::handle);
+    this.http = s;
+    this.pool = p;
+  }
+
   private static SignedMetadata sign(ObjectNode signed, TufKeyPair key) {
     return MetadataSigner.sign(
         SignedMetadata.unsigned(signed), List.of(new FileSigner(key, "server key")));
@@ -277,7 +301,7 @@ public final class TestReposerver implements AutoCloseable {
   }
 
   public int port() {
-    return http.getAddress().getPort();
+    return port;
   }
 
   @Override
@@ -286,9 +310,39 @@ public final class TestReposerver implements AutoCloseable {
     pool.shutdownNow();
   }
 
-  /** Stops answering (connections are refused from now on). */
+  /** Stops answering (connections are refused from now on); {@link #restart()} serves again. */
   public void stop() {
     close();
+  }
+
+  /**
+   * Serves again on the same port with the same state, as a restarted server process over its
+   * database would (after {@link #stop()} or a {@link Fault#crash()}). Plain HTTP only.
+   */
+  public synchronized TestReposerver restart() {
+    if (tls) {
+      throw new IllegalStateException("restart() supports plain HTTP only");
+    }
+    close();
+    IOException last = null;
+    for (int i = 0; i < 50; i++) {
+      try {
+        HttpServer s =
+            HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        serve(s);
+        s.start();
+        return this;
+      } catch (IOException e) {
+        last = e; // the old socket may linger for a moment
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    throw new UncheckedIOException("cannot serve again on port " + port, last);
   }
 
   // ---- configuration and faults ----
@@ -330,6 +384,14 @@ public final class TestReposerver implements AutoCloseable {
   /** Called on arrival of every request, before it is handled (to probe client-side state). */
   public void onRequest(java.util.function.Consumer<Recorded> l) {
     listener = l;
+  }
+
+  /**
+   * Called after the server has acted on a request and before it answers (to kill the client while
+   * the answer is held back). Not called for requests a fault stopped before handling.
+   */
+  public void onHandled(java.util.function.Consumer<Recorded> l) {
+    handledListener = l;
   }
 
   public synchronized void clearFaults() {
@@ -490,6 +552,10 @@ public final class TestReposerver implements AutoCloseable {
       }
       if (fault != null) {
         switch (fault.kind()) {
+          case "crash" -> {
+            crash(ex);
+            return;
+          }
           case "drop" -> {
             ex.close(); // no answer: the client sees the connection closed
             return;
@@ -513,6 +579,11 @@ public final class TestReposerver implements AutoCloseable {
         ex.close();
         return;
       }
+      if (fault != null && fault.kind().equals("crashAfter")) {
+        crash(ex);
+        return;
+      }
+      handledListener.accept(rec);
       send(ex, rec, a);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -520,6 +591,12 @@ public final class TestReposerver implements AutoCloseable {
     } catch (RuntimeException e) {
       send(ex, null, Answer.error(500, "internal", String.valueOf(e), null));
     }
+  }
+
+  /** Dies like a killed process: stop listening, drop every connection, answer nothing. */
+  private void crash(HttpExchange ex) {
+    ex.close();
+    http.stop(0);
   }
 
   private void send(HttpExchange ex, Recorded rec, Answer a) throws IOException {
