@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,7 @@ public final class AtomicFiles {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
+      removeStaleTemporaries(dir, target.getFileName().toString());
       tmp =
           Files.createTempFile(
               dir,
@@ -131,6 +133,23 @@ public final class AtomicFiles {
     } catch (UnsupportedOperationException | IOException e) {
       return java.util.Optional.empty();
     }
+  }
+
+  /**
+   * Removes temporary files a killed run left for this target (they may hold a private key).
+   * Writers of one repository hold its lock, so a temporary file seen here is not in use.
+   */
+  static void removeStaleTemporaries(Path dir, String fileName) throws IOException {
+    try (DirectoryStream<Path> stale =
+        Files.newDirectoryStream(dir, "." + globEscape(fileName) + ".*.tmp")) {
+      for (Path p : stale) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static String globEscape(String s) {
+    return s.replaceAll("([\\*?\\[\\]{}\\\\])", "\\\\$1");
   }
 
   static void syncDir(Path dir) {
