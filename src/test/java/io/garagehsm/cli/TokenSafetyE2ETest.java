@@ -98,6 +98,9 @@ class TokenSafetyE2ETest {
         assertEquals(2, r.err().lines().filter(l -> !l.startsWith("warning: ")).count(), r.err());
       } else {
         assertTrue(r.err().contains("\tat "), "--debug prints the stack trace: " + r.err());
+        // the second attempt: the token now reports failed attempts, and the user is told first
+        assertTrue(
+            r.err().startsWith("warning: ") && r.err().contains("CKF_USER_PIN_COUNT_LOW"), r.err());
       }
     }
     assertEquals(before, Cli.snapshot(home), "nothing written");
@@ -339,6 +342,24 @@ class TokenSafetyE2ETest {
     assertTrue(text.out().contains(serial), text.out());
     assertTrue(text.out().contains("CKM_RSA_PKCS_PSS"), text.out());
     assertTrue(text.out().contains("CKM_EDDSA"), text.out());
+  }
+
+  // ---- keys that demand a login per signature ----
+
+  @Test
+  void alwaysAuthenticateKeysGetAContextSpecificLoginForEverySignature() throws Exception {
+    // SoftHSM2 enforces CKA_ALWAYS_AUTHENTICATE: C_Sign without a CKU_CONTEXT_SPECIFIC login
+    // after C_SignInit fails with CKR_USER_NOT_LOGGED_IN.
+    for (String type : List.of("EC:edwards25519", "rsa:2048")) {
+      String label = type.startsWith("EC") ? "aa-ed" : "aa-rsa";
+      TestTokens.pkcs11Tool(
+          token, "--keypairgen", "--key-type", type, "--label", label, "--always-auth");
+      assertTrue(
+          TestTokens.pkcs11Tool(token, "-O").contains("always authenticate"),
+          "the key really is always-authenticate");
+      ok("key", "adopt", "-r", "myrepo", "-n", label, "--uri", token.keyUri(label).toString());
+      sign(label, run(withPin("targets", "sign", "-r", "myrepo", "--key-name", label)));
+    }
   }
 
   // ---- helpers ----
