@@ -14,8 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,12 +137,97 @@ class ShadedJarIT {
     }
   }
 
+  /**
+   * Every JDK installed beside the one running the tests (here OpenJDK 17 and Temurin 25): the jar
+   * loads the wrapper, signs with a token key, and prints no native-access warning (JDK 24+ warn
+   * about JNI unless the manifest's Enable-Native-Access covers it).
+   */
+  @Test
+  void everyInstalledJdkSignsWithATokenKeyWithoutNativeAccessWarnings() throws Exception {
+    Path jar = Path.of(System.getProperty("garagehsm.cli.jar"));
+    TestToken token = TestTokens.create("jar-jdks");
+    List<Path> javas = installedJavas();
+    assertFalse(javas.isEmpty(), "no JDK found");
+    int i = 0;
+    for (Path java : javas) {
+      Path home = tmp.resolve("jdk" + i);
+      Cli.copyVector("repo-flow/tuf/myrepo", home.resolve("myrepo"));
+      Path natives = Files.createDirectories(tmp.resolve("native" + i));
+      String name = "k" + i++;
+      Proc gen =
+          run(
+              java,
+              jar,
+              natives,
+              "key",
+              "generate",
+              "-r",
+              "myrepo",
+              "-n",
+              name,
+              "--token",
+              token.uri().toString(),
+              "--pin-file",
+              token.pinFile().toString(),
+              "-h",
+              home.toString());
+      Proc sign =
+          run(
+              java,
+              jar,
+              natives,
+              "targets",
+              "sign",
+              "-r",
+              "myrepo",
+              "--key-name",
+              name,
+              "--pin-file",
+              token.pinFile().toString(),
+              "-h",
+              home.toString());
+      for (Proc p : List.of(gen, sign)) {
+        assertEquals(0, p.exit(), java + ": " + p);
+        assertEquals("", p.out(), java + ": " + p);
+        assertFalse(p.err().contains("WARNING"), java + " warns: " + p.err());
+      }
+    }
+  }
+
+  private static final Pattern JAVA_VERSION = Pattern.compile("JAVA_VERSION=\"(\\d+)");
+
+  /** JDKs 17+ under /usr/lib/jvm, plus the running one, each once. */
+  private static List<Path> installedJavas() throws IOException {
+    Set<Path> seen = new LinkedHashSet<>();
+    seen.add(Path.of(System.getProperty("java.home"), "bin", "java").toRealPath());
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (Files.isDirectory(jvms)) {
+      try (Stream<Path> s = Files.list(jvms)) {
+        for (Path d : s.sorted().toList()) {
+          Path bin = d.resolve("bin/java");
+          if (Files.isExecutable(bin) && Files.exists(d.resolve("release"))) {
+            Matcher m = JAVA_VERSION.matcher(Files.readString(d.resolve("release")));
+            if (m.find() && Integer.parseInt(m.group(1)) >= 17) {
+              seen.add(bin.toRealPath());
+            }
+          }
+        }
+      }
+    }
+    return List.copyOf(seen);
+  }
+
   private static Proc run(Path jar, Path natives, String... args)
+      throws IOException, InterruptedException {
+    return run(Path.of(System.getProperty("java.home"), "bin", "java"), jar, natives, args);
+  }
+
+  private static Proc run(Path java, Path jar, Path natives, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     // a strict umask, as on hardened ceremony machines: garage-sign's file modes must not follow it
     cmd.addAll(List.of("/bin/sh", "-c", "umask 077; exec \"$@\"", "sh"));
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(java.toString());
     cmd.add("-Djava.library.path=" + Files.createDirectories(natives.resolveSibling("nolibs")));
     cmd.add("-DPKCS11_TEMP_DIR=" + natives);
     cmd.add("-jar");
