@@ -14,7 +14,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -115,9 +114,8 @@ abstract class Auth {
 
     @Override
     synchronized String authorization(URI uri, Http http) {
-      String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
-      if (host.endsWith(".amazonaws.com")) {
-        return null; // pre-signed S3 URLs carry their own authorisation
+      if (ObjectStores.carriesOwnAuthorisation(uri)) {
+        return null; // pre-signed S3 and Azure SAS URLs carry their own authorisation
       }
       if (token == null) {
         token = fetchToken(http);

@@ -341,11 +341,13 @@ public final class TufServerClient {
                           null,
                           null));
       URI target = put.uri.resolve(loc);
-      http.send(
+      Http.Request to =
           Http.Request.putFile(target, file)
               .contentType("application/octet-stream")
               .timeout(timeout)
-              .describe("PUT " + filename + " to " + Http.hostPort(target)));
+              .describe("PUT " + filename + " to " + Http.hostPort(target));
+      ObjectStores.singlePutHeaders(target).forEach(to::header);
+      http.send(to);
     }
   }
 

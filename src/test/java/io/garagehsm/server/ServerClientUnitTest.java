@@ -2,8 +2,10 @@ package io.garagehsm.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.CanonicalJson;
@@ -34,6 +36,20 @@ class ServerClientUnitTest {
     assertEquals(
         "https://gw.example/repo/api/v1/director/admin/repo/root.json",
         prefixed.resolve("root.json").toString());
+  }
+
+  @Test
+  void objectStoreUrlsCarryTheirOwnAuthorisationAndAzureGetsItsBlobType() {
+    URI s3 = URI.create("https://bucket.s3.eu-west-1.amazonaws.com/part?X-Amz-Signature=x");
+    URI azure = URI.create("https://acct.blob.core.windows.net/c/app-1.0?sv=2021&sig=x");
+    URI reposerver = URI.create("https://reposerver.example/api/v1/user_repo/uploads/app-1.0");
+    assertTrue(ObjectStores.carriesOwnAuthorisation(s3));
+    assertTrue(ObjectStores.carriesOwnAuthorisation(azure));
+    assertFalse(ObjectStores.carriesOwnAuthorisation(reposerver));
+    assertEquals(
+        java.util.Map.of("x-ms-blob-type", "BlockBlob"), ObjectStores.singlePutHeaders(azure));
+    assertEquals(java.util.Map.of(), ObjectStores.singlePutHeaders(s3));
+    assertEquals(java.util.Map.of(), ObjectStores.singlePutHeaders(reposerver));
   }
 
   @Test

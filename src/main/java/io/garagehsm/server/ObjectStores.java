@@ -1,0 +1,35 @@
+package io.garagehsm.server;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The object stores the reposerver redirects uploads to: S3 (pre-signed part URLs) and Azure Blob
+ * Storage (SAS URLs, which garage-sign reaches through the Azure SDK). Their URLs carry their own
+ * authorisation, so they never get the reposerver's bearer token.
+ */
+final class ObjectStores {
+  private ObjectStores() {}
+
+  private static String host(URI uri) {
+    return uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+  }
+
+  static boolean isAzureBlob(URI uri) {
+    return host(uri).endsWith(".core.windows.net");
+  }
+
+  /** True for URLs that carry their own authorisation (pre-signed S3, Azure SAS). */
+  static boolean carriesOwnAuthorisation(URI uri) {
+    return host(uri).endsWith(".amazonaws.com") || isAzureBlob(uri);
+  }
+
+  /**
+   * Extra headers for a single PUT of a whole file to {@code uri}: Azure's Put Blob needs the blob
+   * type (the SDK garage-sign uses sends it); other stores need none.
+   */
+  static Map<String, String> singlePutHeaders(URI uri) {
+    return isAzureBlob(uri) ? Map.of("x-ms-blob-type", "BlockBlob") : Map.of();
+  }
+}
