@@ -7,6 +7,7 @@ import io.garagehsm.repo.Repository;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code delegations pull}: GET a delegated targets role, to a file or stdout. */
@@ -14,12 +15,7 @@ import picocli.CommandLine.Option;
 final class DelegationsPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   @Option(
       names = {"-n", "--name"},
@@ -40,7 +36,7 @@ final class DelegationsPullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     DelegationsPushCommand.requireReposerver(repo);
     DelegationsPushCommand.checkName(roleName);
     JsonNode json = ServerAccess.client(ctx, repo).delegation(roleName);

@@ -8,6 +8,7 @@ import io.garagehsm.server.TufServerClient;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code delegations push}: PUT a signed delegated targets role. */
@@ -15,12 +16,7 @@ import picocli.CommandLine.Option;
 final class DelegationsPushCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   @Option(
       names = {"-n", "--name"},
@@ -62,7 +58,7 @@ final class DelegationsPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     requireReposerver(repo);
     checkName(roleName);
     JsonNode json = MetadataJson.read(input);

@@ -5,19 +5,14 @@ import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** Hidden {@code get-targets}: prints the server's targets.json (no verification, no writes). */
 @Command(name = "get-targets", hidden = true, description = "Print the server's targets.json.")
 final class GetTargetsCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   GetTargetsCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -25,7 +20,7 @@ final class GetTargetsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     ServerAccess.requireReposerver(repo);
     TufServerClient.FetchedTargets f = ServerAccess.client(ctx, repo).targets();
     ctx.out().println(MetadataJson.prettyString(f.targets().toJson()));

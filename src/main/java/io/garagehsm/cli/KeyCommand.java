@@ -1,7 +1,6 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.metadata.KeyType;
-import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
@@ -60,28 +59,7 @@ final class KeyCommand {
         description = "Key name: the file names keys/<name>.*.")
     String name;
 
-    @Option(
-        names = {"-t", "--type"},
-        paramLabel = "ed25519|rsa",
-        defaultValue = "ed25519",
-        description = "Key type, lower case (default: ${DEFAULT-VALUE}).")
-    String type;
-
-    @Option(
-        names = "--keysize",
-        paramLabel = "<bits>",
-        description =
-            "RSA: 2048 (default), 3072 or 4096 (a file key may be larger, but roles refuse"
-                + " it and token keys take only these). Ed25519: 256 only.")
-    Integer keysize;
-
-    @Option(
-        names = "--token",
-        paramLabel = "<pkcs11 URI>",
-        description =
-            "Generate the key on a PKCS#11 token instead and write keys/<name>.pub plus the"
-                + " reference keys/<name>.pkcs11.")
-    String token;
+    @Mixin KeySpecOptions spec;
 
     Generate(CliContext ctx) {
       this.ctx = ctx;
@@ -89,23 +67,12 @@ final class KeyCommand {
 
     @Override
     public Integer call() {
-      KeyType t = keyType(type);
       KeyDirectory.checkName(name);
+      KeyCommand.keyType(spec.type); // a usage error before the repository is even opened
       Repository r = ctx.repo(repo.repo);
-      KeyDirectory keys = r.keys();
-      refuseExisting(keys, name);
-      if (token != null) {
-        try (RepoLock lock = r.lock()) {
-          generateOnToken(ctx, keys, name, token, t, keySize(t, keysize));
-        }
-        return ExitCodes.OK;
-      }
-      TufKeyPair pair = TufKeyPair.generate(t, keySize(t, keysize));
       try (RepoLock lock = r.lock()) {
-        refuseExisting(keys, name);
-        keys.writeKeyPair(name, pair);
+        spec.generate(ctx, r.keys(), name);
       }
-      ctx.info(Support.savedKeys(keys.dir(), name));
       return ExitCodes.OK;
     }
   }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -65,12 +66,7 @@ final class MoveOfflineCommand implements Callable<Integer> {
 
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   @Option(
       names = "--new-root",
@@ -108,7 +104,7 @@ final class MoveOfflineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    repo = ctx.repo(repoName);
+    repo = ctx.repo(repoOption.repo);
     keys = repo.keys();
     pending = repo.rolesDir().resolve(PENDING);
     director = repo.config().isDirector();
@@ -395,11 +391,11 @@ final class MoveOfflineCommand implements Callable<Integer> {
               + " targets with '"
               + newTargets
               + "' now ('targets sign -r "
-              + repoName
+              + repoOption.repo
               + " --key-name "
               + newTargets
               + "', 'targets push -r "
-              + repoName
+              + repoOption.repo
               + "')");
     }
     return ExitCodes.OK;

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,12 +23,7 @@ import picocli.CommandLine.Option;
 final class RootPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   @Option(
       names = "--force",
@@ -41,7 +37,7 @@ final class RootPullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     try (RepoLock lock = repo.lock()) {
       TufServerClient client = ServerAccess.client(ctx, repo);
       SignedMetadata server = client.root();

@@ -8,7 +8,7 @@ import io.garagehsm.server.ServerException;
 import io.garagehsm.server.TufServerClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code root push}: checks {@code roles/root.json} against its own root role, then POSTs it. A
@@ -18,12 +18,7 @@ import picocli.CommandLine.Option;
 final class RootPushCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   RootPushCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -31,7 +26,7 @@ final class RootPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     try (RepoLock lock = repo.lock()) {
       SignedMetadata root =
           repo.signedRole(RootRole.ROOT)
@@ -40,7 +35,9 @@ final class RootPushCommand implements Callable<Integer> {
                       new CliException(
                           ExitCodes.OTHER,
                           repo.signedFile(RootRole.ROOT) + " does not exist",
-                          "sign the root first: 'root sign -r " + repoName + " -k <key> …'"));
+                          "sign the root first: 'root sign -r "
+                              + repoOption.repo
+                              + " -k <key> …'"));
       RootRole rr = RootRole.of(root, repo.signedFile(RootRole.ROOT).toString());
       SignedMetadata.Verification v = rr.verify(root, RootRole.ROOT);
       if (!v.thresholdMet()) {

@@ -7,6 +7,7 @@ import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,12 +20,7 @@ import picocli.CommandLine.Option;
 final class TargetsPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   @Option(
       names = "--checksum-only",
@@ -39,7 +35,7 @@ final class TargetsPullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     ServerAccess.requireReposerver(repo);
     try (RepoLock lock = repo.lock()) {
       TufServerClient client = ServerAccess.client(ctx, repo);

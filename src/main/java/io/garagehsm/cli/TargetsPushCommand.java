@@ -10,7 +10,7 @@ import io.garagehsm.server.TufServerClient;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code targets push}: PUT roles/targets.json with the saved role checksum. Unlike garage-sign it
@@ -22,12 +22,7 @@ import picocli.CommandLine.Option;
 final class TargetsPushCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   TargetsPushCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -35,7 +30,7 @@ final class TargetsPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     ServerAccess.requireReposerver(repo);
     try (RepoLock lock = repo.lock()) {
       SignedMetadata targets =
@@ -46,7 +41,7 @@ final class TargetsPushCommand implements Callable<Integer> {
                           ExitCodes.OTHER,
                           repo.signedFile(RootRole.TARGETS) + " does not exist",
                           "sign the targets first: 'targets sign -r "
-                              + repoName
+                              + repoOption.repo
                               + " --key-name <key>'"));
       String checksum =
           repo.targetsChecksum()
@@ -58,9 +53,9 @@ final class TargetsPushCommand implements Callable<Integer> {
                               + " does not exist: the push needs the checksum of the server's"
                               + " current targets.json",
                           "run 'targets pull -r "
-                              + repoName
+                              + repoOption.repo
                               + "' first (after a targets key rotation: 'targets pull -r "
-                              + repoName
+                              + repoOption.repo
                               + " --checksum-only')"));
       TufServerClient client = ServerAccess.client(ctx, repo);
       String newSum;
@@ -84,7 +79,7 @@ final class TargetsPushCommand implements Callable<Integer> {
     String pullHint =
         "the server's targets.json changed since "
             + "roles/targets.json.checksum was saved: run 'targets pull -r "
-            + repoName
+            + repoOption.repo
             + "', re-apply your changes, sign and push again";
     if (e.status() == 412) {
       return new CliException(

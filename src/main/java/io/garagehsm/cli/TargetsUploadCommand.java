@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code targets upload}: uploads a binary under the target filename {@code <name>-<version>}. */
@@ -16,12 +17,7 @@ import picocli.CommandLine.Option;
 final class TargetsUploadCommand implements Callable<Integer> {
   private final CliContext ctx;
 
-  @Option(
-      names = {"-r", "--repo"},
-      required = true,
-      paramLabel = "<name>",
-      description = "Repository name.")
-  String repoName;
+  @Mixin RepoOption repoOption;
 
   @Option(
       names = {"-i", "--input"},
@@ -49,7 +45,7 @@ final class TargetsUploadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Repository repo = ctx.repo(repoName);
+    Repository repo = ctx.repo(repoOption.repo);
     ServerAccess.requireReposerver(repo);
     if (!Files.isRegularFile(input)) {
       throw new CliException(ExitCodes.OTHER, input + " does not exist or is not a file", null);
@@ -68,7 +64,7 @@ final class TargetsUploadCommand implements Callable<Integer> {
             + (how == TufServerClient.UploadMethod.MULTIPART ? " (multipart)" : ""));
     ctx.info(
         "next: 'targets add-uploaded -r "
-            + repoName
+            + repoOption.repo
             + " -i "
             + input
             + " --name "

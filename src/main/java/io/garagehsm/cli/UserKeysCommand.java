@@ -1,9 +1,7 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.metadata.KeyType;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
-import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
@@ -68,24 +66,11 @@ final class UserKeysCommand {
   @Command(
       name = "gen",
       description =
-          "Generate a key pair <name>.pub / <name>.sec in <home>/user-keys (or --keys-path).")
+          "Generate a key pair <name>.pub / <name>.sec in <home>/user-keys (or --keys-path), or on a token with --token.")
   static final class Gen implements Callable<Integer> {
     private final CliContext ctx;
 
-    @Option(
-        names = {"-t", "--type"},
-        paramLabel = "ed25519|rsa",
-        defaultValue = "ed25519",
-        description = "Key type, lower case (default: ${DEFAULT-VALUE}).")
-    String type;
-
-    @Option(
-        names = "--keysize",
-        paramLabel = "<bits>",
-        description =
-            "RSA: 2048 (default), 3072 or 4096 (a file key may be larger, but roles refuse"
-                + " it and token keys take only these). Ed25519: 256 only.")
-    Integer keysize;
+    @Mixin KeySpecOptions spec;
 
     @Option(
         names = {"-k", "--key-name"},
@@ -93,14 +78,6 @@ final class UserKeysCommand {
         paramLabel = "<name>",
         description = "Key name.")
     String name;
-
-    @Option(
-        names = "--token",
-        paramLabel = "<pkcs11 URI>",
-        description =
-            "Generate the key on this PKCS#11 token (non-extractable); writes <name>.pub and the"
-                + " reference <name>.pkcs11, no private key file.")
-    String token;
 
     @ParentCommand UserKeysCommand parent;
 
@@ -110,17 +87,8 @@ final class UserKeysCommand {
 
     @Override
     public Integer call() {
-      KeyType t = KeyCommand.keyType(type);
       KeyDirectory.checkName(name);
-      KeyDirectory keys = parent.keys(ctx);
-      KeyCommand.refuseExisting(keys, name);
-      if (token != null) {
-        KeyCommand.generateOnToken(ctx, keys, name, token, t, KeyCommand.keySize(t, keysize));
-        return ExitCodes.OK;
-      }
-      TufKeyPair pair = TufKeyPair.generate(t, KeyCommand.keySize(t, keysize));
-      keys.writeKeyPair(name, pair);
-      ctx.info(Support.savedKeys(keys.dir(), name));
+      spec.generate(ctx, parent.keys(ctx), name);
       return ExitCodes.OK;
     }
   }
