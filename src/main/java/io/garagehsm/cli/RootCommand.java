@@ -125,6 +125,56 @@ final class RootCommand {
     return ExitCodes.OK;
   }
 
+  /** {@code add -k <name>…}: shared by {@code root key} and {@code root targets-key}. */
+  abstract static class AddKeys implements Callable<Integer> {
+    private final CliContext ctx;
+    private final String role;
+    @Mixin RepoOption repo;
+
+    @Option(
+        names = {"-k", "--key-name"},
+        required = true,
+        paramLabel = "<name>",
+        description = "Key name in keys/ (repeatable).")
+    List<String> names;
+
+    AddKeys(CliContext ctx, String role) {
+      this.ctx = ctx;
+      this.role = role;
+    }
+
+    @Override
+    public Integer call() {
+      return addKeys(ctx, repo.repo, role, names);
+    }
+  }
+
+  /** {@code remove -k <name>… --key-id <id>…}: shared by both key groups. */
+  abstract static class RemoveKeys implements Callable<Integer> {
+    private final CliContext ctx;
+    private final String role;
+    @Mixin RepoOption repo;
+
+    @Option(
+        names = {"-k", "--key-name"},
+        paramLabel = "<name>",
+        description = "Key name in keys/ (repeatable).")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--key-id", paramLabel = "<id>", description = "Key ID (repeatable).")
+    List<String> ids = new ArrayList<>();
+
+    RemoveKeys(CliContext ctx, String role) {
+      this.ctx = ctx;
+      this.role = role;
+    }
+
+    @Override
+    public Integer call() {
+      return removeKeys(ctx, repo.repo, role, names, ids);
+    }
+  }
+
   @Command(
       name = "key",
       description = "Add or remove keys of the root role in the unsigned root.json.",
@@ -135,24 +185,9 @@ final class RootCommand {
         description =
             "Add keys/<name>.pub to the root role (threshold unchanged). Token keys work the"
                 + " same: their .pub is in keys/.")
-    static final class Add implements Callable<Integer> {
-      private final CliContext ctx;
-      @Mixin RepoOption repo;
-
-      @Option(
-          names = {"-k", "--key-name"},
-          required = true,
-          paramLabel = "<name>",
-          description = "Key name in keys/ (repeatable).")
-      List<String> names;
-
+    static final class Add extends AddKeys {
       Add(CliContext ctx) {
-        this.ctx = ctx;
-      }
-
-      @Override
-      public Integer call() {
-        return addKeys(ctx, repo.repo, RootRole.ROOT, names);
+        super(ctx, RootRole.ROOT);
       }
     }
 
@@ -161,26 +196,9 @@ final class RootCommand {
         description =
             "Remove keys from the root role (threshold unchanged); keys no role references any"
                 + " more are dropped from root.json.")
-    static final class Remove implements Callable<Integer> {
-      private final CliContext ctx;
-      @Mixin RepoOption repo;
-
-      @Option(
-          names = {"-k", "--key-name"},
-          paramLabel = "<name>",
-          description = "Key name in keys/ (repeatable).")
-      List<String> names = new ArrayList<>();
-
-      @Option(names = "--key-id", paramLabel = "<id>", description = "Key ID (repeatable).")
-      List<String> ids = new ArrayList<>();
-
+    static final class Remove extends RemoveKeys {
       Remove(CliContext ctx) {
-        this.ctx = ctx;
-      }
-
-      @Override
-      public Integer call() {
-        return removeKeys(ctx, repo.repo, RootRole.ROOT, names, ids);
+        super(ctx, RootRole.ROOT);
       }
     }
   }
@@ -193,48 +211,16 @@ final class RootCommand {
     @Command(
         name = "add",
         description = "Add keys/<name>.pub (file or token key) to the targets role.")
-    static final class Add implements Callable<Integer> {
-      private final CliContext ctx;
-      @Mixin RepoOption repo;
-
-      @Option(
-          names = {"-k", "--key-name"},
-          required = true,
-          paramLabel = "<name>",
-          description = "Key name in keys/ (repeatable).")
-      List<String> names;
-
+    static final class Add extends AddKeys {
       Add(CliContext ctx) {
-        this.ctx = ctx;
-      }
-
-      @Override
-      public Integer call() {
-        return addKeys(ctx, repo.repo, RootRole.TARGETS, names);
+        super(ctx, RootRole.TARGETS);
       }
     }
 
     @Command(name = "remove", description = "Remove keys from the targets role.")
-    static final class Remove implements Callable<Integer> {
-      private final CliContext ctx;
-      @Mixin RepoOption repo;
-
-      @Option(
-          names = {"-k", "--key-name"},
-          paramLabel = "<name>",
-          description = "Key name in keys/ (repeatable).")
-      List<String> names = new ArrayList<>();
-
-      @Option(names = "--key-id", paramLabel = "<id>", description = "Key ID (repeatable).")
-      List<String> ids = new ArrayList<>();
-
+    static final class Remove extends RemoveKeys {
       Remove(CliContext ctx) {
-        this.ctx = ctx;
-      }
-
-      @Override
-      public Integer call() {
-        return removeKeys(ctx, repo.repo, RootRole.TARGETS, names, ids);
+        super(ctx, RootRole.TARGETS);
       }
     }
   }
