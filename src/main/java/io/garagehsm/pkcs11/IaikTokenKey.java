@@ -14,23 +14,27 @@ import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 import org.xipki.pkcs11.wrapper.params.RSA_PKCS_PSS_PARAMS;
 
-/** A private key in its own logged-in session of the IAIK backend. */
+/**
+ * A private key in its own logged-in session of the IAIK backend, and the signing with it: the
+ * mechanism per algorithm, single-part C_Sign, and the per-signature login of a
+ * CKA_ALWAYS_AUTHENTICATE key.
+ */
 final class IaikTokenKey implements TokenKey {
   private final IaikTokenBackend backend;
   private final Session session;
-  private final IaikTokenBackend.FoundToken token;
+  private final IaikTokenDiscovery.FoundToken token;
   private final Pkcs11Uri uri;
   private final SecretSource pins;
-  private final IaikTokenBackend.LocatedKey key;
+  private final IaikKeyObjects.LocatedKey key;
   private boolean closed;
 
   IaikTokenKey(
       IaikTokenBackend backend,
       Session session,
-      IaikTokenBackend.FoundToken token,
+      IaikTokenDiscovery.FoundToken token,
       Pkcs11Uri uri,
       SecretSource pins,
-      IaikTokenBackend.LocatedKey key) {
+      IaikKeyObjects.LocatedKey key) {
     this.backend = backend;
     this.session = session;
     this.token = token;
@@ -62,7 +66,7 @@ final class IaikTokenKey implements TokenKey {
     return key.id().clone();
   }
 
-  IaikTokenBackend.FoundToken token() {
+  IaikTokenDiscovery.FoundToken token() {
     return token;
   }
 
@@ -70,9 +74,9 @@ final class IaikTokenKey implements TokenKey {
     return key.alwaysAuthenticate();
   }
 
-  /** See {@link IaikTokenBackend#rawSecretValueProbe}; for tests and diagnostics. */
+  /** See {@link IaikKeyGeneration#rawSecretValueProbe}; for tests and diagnostics. */
   String rawSecretValueProbe() {
-    return backend.rawSecretValueProbe(session, key.privateHandle(), key.keyType());
+    return backend.generation().rawSecretValueProbe(session, key.privateHandle(), key.keyType());
   }
 
   @Override
@@ -107,7 +111,7 @@ final class IaikTokenKey implements TokenKey {
     try {
       session.signInit(mechanism, key.privateHandle());
       if (key.alwaysAuthenticate()) {
-        backend.contextLogin(session, token, uri, pins, key.label());
+        backend.login().contextLogin(session, token, uri, pins, key.label());
       }
       return session.sign(input);
     } catch (PKCS11Exception e) {

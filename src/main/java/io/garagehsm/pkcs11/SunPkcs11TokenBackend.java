@@ -132,10 +132,10 @@ final class SunPkcs11TokenBackend implements TokenBackend {
 
   /** Stores a self-signed certificate with the key's CKA_ID unless one is already there. */
   private void ensureCertificate(IaikTokenKey key) {
-    Session session = discovery.openSession(key.token(), true);
+    Session session = discovery.login().openSession(key.token(), true);
     try {
       AttributeVector sameId = AttributeVector.newX509Certificate().id(key.id());
-      if (discovery.find(session, sameId).length > 0) {
+      if (IaikKeyObjects.find(session, sameId).length > 0) {
         return;
       }
       String name =
@@ -171,7 +171,7 @@ final class SunPkcs11TokenBackend implements TokenBackend {
                   + key.label()
                   + "' so that SunPKCS11 can use it");
     } finally {
-      IaikTokenBackend.closeQuietly(session);
+      IaikLogin.closeQuietly(session);
     }
   }
 

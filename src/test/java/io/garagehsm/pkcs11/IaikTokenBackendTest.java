@@ -104,23 +104,23 @@ class IaikTokenBackendTest extends TokenBackendContract {
     TokenException refused =
         assertThrows(
             TokenException.class,
-            () -> IaikTokenBackend.checkPinCounters("hsm", finalTry, BackendOptions.quiet()));
+            () -> IaikLogin.checkPinCounters("hsm", finalTry, BackendOptions.quiet()));
     assertEquals(TokenException.Category.PIN_FINAL_TRY, refused.category());
     assertTrue(refused.hint().orElseThrow().contains("--allow-final-pin-try"));
-    IaikTokenBackend.checkPinCounters("hsm", finalTry, new BackendOptions(m -> {}, true));
+    IaikLogin.checkPinCounters("hsm", finalTry, new BackendOptions(m -> {}, true));
 
     TokenException locked =
         assertThrows(
             TokenException.class,
             () ->
-                IaikTokenBackend.checkPinCounters(
+                IaikLogin.checkPinCounters(
                     "hsm", TokenFlags.fromBits(0x40000L), BackendOptions.quiet()));
     assertEquals(TokenException.Category.PIN_LOCKED, locked.category());
     assertEquals("CKR_PIN_LOCKED", locked.ckrName().orElseThrow());
     assertTrue(locked.hint().orElseThrow().contains("Security Officer"));
 
     java.util.List<String> warnings = new java.util.ArrayList<>();
-    IaikTokenBackend.checkPinCounters(
+    IaikLogin.checkPinCounters(
         "hsm", TokenFlags.fromBits(0x10000L), new BackendOptions(warnings::add, false));
     assertEquals(1, warnings.size());
     assertTrue(warnings.get(0).contains("CKF_USER_PIN_COUNT_LOW"));

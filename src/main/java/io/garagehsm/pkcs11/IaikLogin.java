@@ -1,0 +1,187 @@
+package io.garagehsm.pkcs11;
+
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_CONTEXT_SPECIFIC;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_USER;
+
+import io.garagehsm.pkcs11.IaikTokenDiscovery.FoundToken;
+import io.garagehsm.secret.Secret;
+import io.garagehsm.secret.SecretSource;
+import io.garagehsm.secret.SecretUnavailableException;
+import java.nio.file.Path;
+import org.xipki.pkcs11.wrapper.PKCS11Exception;
+import org.xipki.pkcs11.wrapper.Session;
+
+/**
+ * Sessions and the user login of the IAIK backend: opens sessions, checks the PIN counters before
+ * any login (one PIN try per run, never the final one unless allowed), logs in and out with the
+ * process-wide login count of {@link LoadedModules}, and explains a failed login.
+ */
+final class IaikLogin {
+
+  private static final long CKR_USER_ALREADY_LOGGED_IN = 0x100L;
+
+  private final Path modulePath;
+  private final BackendOptions options;
+
+  IaikLogin(Path modulePath, BackendOptions options) {
+    this.modulePath = modulePath;
+    this.options = options;
+  }
+
+  Session openSession(FoundToken token, boolean readWrite) {
+    try {
+      return token.slot().getToken().openSession(readWrite);
+    } catch (PKCS11Exception e) {
+      throw Pkcs11Errors.translate(e, "cannot open a session on token '" + token.label() + "'");
+    }
+  }
+
+  static void closeQuietly(Session session) {
+    try {
+      session.closeSession();
+    } catch (PKCS11Exception e) {
+      // Already closed or the token is gone; nothing to release.
+    }
+  }
+
+  /**
+   * Logs the user in when the token requires it, after checking the PIN counters: warns when low,
+   * refuses the final try unless allowed, explains a locked PIN. A PIN-pad reader gets a null PIN.
+   */
+  synchronized void login(Session session, FoundToken token, Pkcs11Uri uri, SecretSource pins) {
+    TokenFlags flags = currentFlags(token);
+    if (!flags.loginRequired()) {
+      return;
+    }
+    checkPinCounters(token.label(), flags, options);
+    try {
+      if (flags.protectedAuthenticationPath()) {
+        options
+            .diagnostics()
+            .accept("enter the user PIN of token '" + token.label() + "' on the PIN pad");
+        session.login(CKU_USER, null);
+      } else {
+        try (Secret pin = secret(pins, uri, "user PIN for token '" + token.label() + "'")) {
+          session.login(CKU_USER, pin.chars());
+        }
+      }
+    } catch (PKCS11Exception e) {
+      if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
+        throw loginFailure(e, token);
+      }
+    }
+    LoadedModules.loginAcquired(modulePath, token.slotId());
+  }
+
+  /** Context-specific login for a CKA_ALWAYS_AUTHENTICATE key, after C_SignInit. */
+  void contextLogin(
+      Session session, FoundToken token, Pkcs11Uri uri, SecretSource pins, String keyLabel) {
+    TokenFlags flags = currentFlags(token);
+    checkPinCounters(token.label(), flags, options);
+    try {
+      if (flags.protectedAuthenticationPath()) {
+        options
+            .diagnostics()
+            .accept("confirm the signature with key '" + keyLabel + "' on the PIN pad");
+        session.login(CKU_CONTEXT_SPECIFIC, null);
+      } else {
+        String purpose =
+            "user PIN for key '"
+                + keyLabel
+                + "' on token '"
+                + token.label()
+                + "' (needed per signature)";
+        try (Secret pin = secret(pins, uri, purpose)) {
+          session.login(CKU_CONTEXT_SPECIFIC, pin.chars());
+        }
+      }
+    } catch (PKCS11Exception e) {
+      throw loginFailure(e, token);
+    }
+  }
+
+  /** Logs out, but only when this was the process's last login on the token. */
+  synchronized void logout(Session session, long slotId) {
+    if (!LoadedModules.loginReleased(modulePath, slotId)) {
+      return;
+    }
+    try {
+      session.logout();
+    } catch (PKCS11Exception e) {
+      // Logging out a session that is already logged out or gone is harmless.
+    }
+  }
+
+  private Secret secret(SecretSource pins, Pkcs11Uri uri, String purpose) {
+    SecretSource source = pins == null ? SecretSource.none() : pins;
+    try {
+      return source.withUriPinSource(uri.pinSource().orElse(null)).secret(purpose);
+    } catch (SecretUnavailableException e) {
+      throw new TokenException(
+          TokenException.Category.PIN_UNAVAILABLE,
+          e.getMessage(),
+          null,
+          "supply a PIN with --pin-file <path>, --pin-env <NAME>, pin-source=file:<path> in the"
+              + " pkcs11: URI, or GARAGE_HSM_PIN",
+          e);
+    }
+  }
+
+  private TokenFlags currentFlags(FoundToken token) {
+    try {
+      return TokenFlags.fromBits(token.slot().getToken().getTokenInfo().getFlags());
+    } catch (PKCS11Exception e) {
+      throw Pkcs11Errors.translate(e, "cannot read the state of token '" + token.label() + "'");
+    }
+  }
+
+  /** Before any login: refuse a locked PIN or the final try (unless allowed), warn when low. */
+  static void checkPinCounters(String tokenLabel, TokenFlags flags, BackendOptions options) {
+    if (flags.userPinLocked()) {
+      throw new TokenException(
+          TokenException.Category.PIN_LOCKED,
+          "the user PIN of token '" + tokenLabel + "' is locked (CKF_USER_PIN_LOCKED)",
+          "CKR_PIN_LOCKED",
+          Pkcs11Errors.PIN_LOCKED_HINT,
+          null);
+    }
+    if (flags.userPinFinalTry() && !options.allowFinalTry()) {
+      throw new TokenException(
+          TokenException.Category.PIN_FINAL_TRY,
+          "token '"
+              + tokenLabel
+              + "' says one more wrong user PIN locks it (CKF_USER_PIN_FINAL_TRY); not trying",
+          null,
+          "make sure the PIN source is right, then allow the final try explicitly"
+              + " (--allow-final-pin-try)",
+          null);
+    }
+    if (flags.userPinCountLow()) {
+      options
+          .diagnostics()
+          .accept(
+              "warning: token '"
+                  + tokenLabel
+                  + "' reports failed user PIN attempts (CKF_USER_PIN_COUNT_LOW); a few more wrong"
+                  + " PINs will lock it");
+    }
+  }
+
+  private TokenException loginFailure(PKCS11Exception e, FoundToken token) {
+    TokenException t = Pkcs11Errors.translate(e, "login to token '" + token.label() + "' failed");
+    if (t.category() == TokenException.Category.PIN_INCORRECT) {
+      TokenFlags after = currentFlags(token);
+      String state =
+          after.userPinLocked()
+              ? "; the PIN is now locked"
+              : after.userPinFinalTry() ? "; one more wrong PIN will lock it" : "";
+      return new TokenException(
+          t.category(),
+          "wrong user PIN for token '" + token.label() + "' (CKR_PIN_INCORRECT)" + state,
+          t.ckrName().orElse(null),
+          t.hint().orElse(null),
+          e);
+    }
+    return t;
+  }
+}
