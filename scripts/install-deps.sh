@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages garage-hsm's build, tests and demo need, when missing:
 # a JDK 17+ (the machine's), SoftHSM2 (the test and demo token), OpenSC's pkcs11-tool (adopting keys
-# made by another tool) and openssl (the independent verifier in tests). Debian/Ubuntu only.
+# made by another tool), openssl (the independent verifier in tests) and gcc (tests build small
+# fake PKCS#11 libraries to prove what is and is not loaded). Debian/Ubuntu only.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -25,7 +27,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Fail, never skip: the token tests need these.
-for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(command -v pkcs11-tool)"; do
+for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(command -v pkcs11-tool)" \
+  "$(command -v gcc)"; do
   if [ ! -e "$f" ]; then
     echo "error: $f is missing after installation" >&2
     exit 1

@@ -6,6 +6,8 @@ import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.pkcs11.Pkcs11Uri;
+import io.garagehsm.pkcs11.TokenException;
 import io.garagehsm.repo.AtomicFiles;
 import io.garagehsm.repo.CredentialsZip;
 import io.garagehsm.repo.KeyDirectory;
@@ -13,6 +15,7 @@ import io.garagehsm.repo.RepoConfig;
 import io.garagehsm.repo.RepoException;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
+import io.garagehsm.repo.ServerUrl;
 import io.garagehsm.repo.TokenReference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,6 +136,11 @@ final class RepoSetupCommands {
                           new RepoException(
                               credentials + " has no " + urlEntry + " entry",
                               "pass the server URL with --reposerver"));
+      ServerUrl.check(url, reposerver != null ? "--reposerver" : where + urlEntry);
+      JsonNode ostreeServer = treehub.path("ostree").path("server");
+      if (ostreeServer.isTextual()) {
+        ServerUrl.check(ostreeServer.textValue(), where + "treehub.json: ostree.server");
+      }
       ObjectNode config = MetadataJson.object();
       config.put("reposerver", url);
       config.set("auth", auth);
@@ -242,13 +250,48 @@ final class RepoSetupCommands {
                     + " but targets.pub is "
                     + pub.keyId());
           }
-          return new KeyToRestore(pub, null, new TokenReference(uri, keyId));
+          return new KeyToRestore(
+              pub, null, new TokenReference(localModuleOnly(uri, where), keyId));
         }
         ctx.warn(credentials + " has targets.pub but no targets.sec; keys not saved");
       } catch (MetadataException e) {
         ctx.warn(e.getMessage() + "; keys/targets.* not written");
       }
       return null;
+    }
+
+    /**
+     * The zip's token URI without what names local files: a zip never chooses the library
+     * garage-hsm loads (that would run its code) nor a file to read a PIN from.
+     */
+    private String localModuleOnly(String uri, String where) {
+      Pkcs11Uri parsed;
+      try {
+        parsed = Pkcs11Uri.parse(uri);
+      } catch (TokenException | IllegalArgumentException e) {
+        throw new MetadataException(
+            where + TARGETS_PKCS11 + " holds no valid pkcs11: URI: " + e.getMessage());
+      }
+      Pkcs11Uri kept = parsed.withoutLocalFiles();
+      if (!kept.equals(parsed)) {
+        List<String> dropped = new java.util.ArrayList<>();
+        parsed.modulePath().ifPresent(v -> dropped.add("module-path=" + v));
+        parsed.pinSource().ifPresent(v -> dropped.add("pin-source=" + v));
+        if (parsed.moduleName().isPresent() && kept.moduleName().isEmpty()) {
+          dropped.add("module-name=" + parsed.moduleName().get());
+        }
+        ctx.warn(
+            "ignored "
+                + String.join(", ", dropped)
+                + " from "
+                + where
+                + TARGETS_PKCS11
+                + ": a credentials zip never chooses the PKCS#11 module or a PIN file; the module"
+                + " comes from --module, "
+                + io.garagehsm.pkcs11.ModuleLocator.MODULE_ENV
+                + ", the p11-kit registry or the known install paths");
+      }
+      return kept.toString();
     }
 
     private record KeyToRestore(TufKey pub, TufKeyPair pair, TokenReference ref) {}
@@ -270,6 +313,7 @@ final class RepoSetupCommands {
       }
       o.put(f, v.textValue());
     }
+    ServerUrl.check(o.get("server").textValue(), what + ": oauth2.server");
     JsonNode scope = n.get("scope");
     o.put("scope", scope != null && scope.isTextual() ? scope.textValue() : "none");
     return o;

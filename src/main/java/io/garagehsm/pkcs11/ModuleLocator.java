@@ -112,6 +112,11 @@ public final class ModuleLocator {
       return mustExist(Path.of(fromEnv), "environment variable " + MODULE_ENV);
     }
     Optional<String> moduleName = uri == null ? Optional.empty() : uri.moduleName();
+    if (moduleName.isPresent() && !Pkcs11Uri.isPlainModuleName(moduleName.get())) {
+      // a name, not a path: only module-path, --module and the environment pick a file directly
+      throw notFound(
+          "module-name '" + moduleName.get() + "' is a path, not a p11-kit module name", tried);
+    }
     if (moduleName.isPresent()) {
       Optional<Path> found = byName(moduleName.get(), tried);
       if (found.isPresent()) {

@@ -367,6 +367,27 @@ public final class Pkcs11Uri {
     return new Pkcs11Uri(path, id, q);
   }
 
+  /**
+   * This URI without what names a local file: {@code module-path}, {@code pin-source} and a {@code
+   * module-name} that is a path. What a reference from an untrusted source (a credentials.zip) may
+   * keep: the token and object it selects, never the library to load or a file to read.
+   */
+  public Pkcs11Uri withoutLocalFiles() {
+    Map<String, String> q = new LinkedHashMap<>(query);
+    q.remove("module-path");
+    q.remove("pin-source");
+    String name = q.get("module-name");
+    if (name != null && !isPlainModuleName(name)) {
+      q.remove("module-name");
+    }
+    return new Pkcs11Uri(path, id, q);
+  }
+
+  /** True for a p11-kit module name ({@code softhsm2}, {@code opensc-pkcs11.so}), not a path. */
+  public static boolean isPlainModuleName(String name) {
+    return !name.isEmpty() && name.indexOf('/') < 0 && name.indexOf('\\') < 0 && !name.equals("..");
+  }
+
   /** The URI without its query (no module or PIN source), for display and identity. */
   public Pkcs11Uri withoutQuery() {
     return new Pkcs11Uri(path, id, Map.of());

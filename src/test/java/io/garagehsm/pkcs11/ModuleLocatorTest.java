@@ -68,6 +68,32 @@ class ModuleLocatorTest {
   }
 
   @Test
+  void aModuleNameIsNeverAPathToLoad() {
+    // module-name survives an imported zip's reference; it must not pick a file by itself
+    Pkcs11Uri byPath = Pkcs11Uri.parse("pkcs11:?module-name=" + uriModule);
+    TokenException e =
+        assertThrows(
+            TokenException.class,
+            () -> locator(Map.of(), List.of(defaultModule)).locate(byPath, null));
+    assertEquals(TokenException.Category.MODULE_NOT_FOUND, e.category());
+    assertTrue(e.getMessage().contains("is a path"), e.getMessage());
+  }
+
+  @Test
+  void withoutLocalFilesKeepsTokenObjectAndModuleName() {
+    Pkcs11Uri u =
+        Pkcs11Uri.parse(
+            "pkcs11:token=t;object=k;id=%01?module-path=/tmp/x.so&pin-source=/dev/zero"
+                + "&module-name=softhsm2");
+    assertEquals(
+        Pkcs11Uri.parse("pkcs11:token=t;object=k;id=%01?module-name=softhsm2"),
+        u.withoutLocalFiles());
+    assertEquals(
+        Pkcs11Uri.parse("pkcs11:token=t"),
+        Pkcs11Uri.parse("pkcs11:token=t?module-name=/tmp/x.so").withoutLocalFiles());
+  }
+
+  @Test
   void notFoundListsWhatWasTried() {
     Path missing = dir.resolve("nowhere.so");
     TokenException e =
