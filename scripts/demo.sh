@@ -117,7 +117,7 @@ gh init -r build -c build-credentials.zip
 gh targets pull -r build
 gh targets add -r build --name demo-fw --version 1.0.1 --length "$len" --sha256 "$sha" \
   --hardwareids demo-board
-gh targets sign -r build --key-name targets --expire-after 3M "${pin[@]}"
+gh targets sign -r build --key-name targets --expire-after 3M --module "$module" "${pin[@]}"
 gh targets push -r build
 
 step "done: root v2 signed on the token, targets v3 signed on the token, both accepted"

@@ -55,7 +55,9 @@ final class RepoSetupCommands {
       description = {
         "Create a local repository <home>/<repo> from a credentials.zip: config.json, a copy"
             + " of the zip, roles/root.json and keys/targets.* (a token key reference"
-            + " targets.pkcs11 in the zip is restored as such).",
+            + " targets.pkcs11 in the zip is restored as such, without its module-path and"
+            + " pin-source: the module comes from --module, GARAGE_HSM_MODULE, p11-kit or the"
+            + " known paths).",
         "Zip entries are read by name only; a zip with absolute or '..' entry names is refused."
       })
   static final class Init implements Callable<Integer> {
