@@ -34,7 +34,8 @@ class LayeringTest {
           "signing", Set.of("metadata", "pkcs11", "secret"),
           "server", Set.of("metadata", "signing"),
           "repo", Set.of("metadata", "signing"),
-          "cli", Set.of("metadata", "pkcs11", "secret", "signing", "server", "repo", "der"));
+          "ops", Set.of("metadata", "pkcs11", "secret", "signing", "server", "repo", "der"),
+          "cli", Set.of("ops", "metadata", "pkcs11", "secret", "signing", "server", "repo", "der"));
 
   @Test
   void packagesImportOnlyTheLayersBelowThem() throws IOException {

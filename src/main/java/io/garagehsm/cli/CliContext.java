@@ -8,6 +8,7 @@ import io.garagehsm.secret.PinSources;
 import io.garagehsm.secret.SecretSource;
 import io.garagehsm.signing.Signer;
 import io.garagehsm.signing.TokenKeys;
+import io.garagehsm.signing.TokenSignerFactory;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -100,6 +101,11 @@ public final class CliContext {
             + ") signs with "
             + s.location());
     return s;
+  }
+
+  /** Opens token signers through {@link #tokens()}, which is set up only when first needed. */
+  public TokenSignerFactory tokenSigners() {
+    return (keyUri, expected, keyName) -> tokens().open(keyUri, expected, keyName);
   }
 
   /** Token access configured from the global options; modules are loaded on first use. */

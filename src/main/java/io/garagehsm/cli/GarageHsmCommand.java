@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
       TargetsCommand.class,
       RootCommand.class,
       DelegationsCommand.class,
-      JsonCommands.SignJson.class,
-      JsonCommands.VerifyJson.class,
+      JsonCommands.SignJsonCommand.class,
+      JsonCommands.VerifyJsonCommand.class,
       RootCommand.VerifyRoot.class,
       MoveOfflineCommand.class,
       GetTargetsCommand.class
