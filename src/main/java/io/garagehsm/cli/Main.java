@@ -39,6 +39,13 @@ public final class Main {
     CommandLine cl = commandLine(ctx);
     try {
       return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      // inputs are bounded; this is a last resort for a heap too small for the work
+      ctx.err().println("error: out of memory (the Java heap is exhausted)");
+      ctx.err()
+          .println(
+              "hint: give the JVM more heap, e.g. GARAGE_HSM_JAVA_OPTS=-Xmx4g for the launcher");
+      return ExitCodes.OTHER;
     } finally {
       ctx.close();
       out.flush();

@@ -2,6 +2,7 @@ package io.garagehsm.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
@@ -17,8 +18,6 @@ import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.repo.ServerUrl;
 import io.garagehsm.repo.TokenReference;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -367,17 +366,11 @@ final class RepoSetupCommands {
     }
 
     private static byte[] read(Path p) {
-      try {
-        byte[] b = Files.readAllBytes(p);
-        if (b.length == 0) {
-          throw new RepoException(p + " is empty, expected a PKCS#12 file", null);
-        }
-        return b;
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw new RepoException(p + " does not exist", null);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+      byte[] b = InputFile.read(p, InputFile.SMALL_FILE_MAX, "a PKCS#12 file");
+      if (b.length == 0) {
+        throw new RepoException(p + " is empty, expected a PKCS#12 file", null);
       }
+      return b;
     }
   }
 

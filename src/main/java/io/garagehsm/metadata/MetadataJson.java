@@ -22,7 +22,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,15 +83,10 @@ public final class MetadataJson {
       }
       return node;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new MetadataException(
-          what
-              + " is not valid JSON: "
-              + e.getOriginalMessage().lines().findFirst().orElse("")
-              + " (line "
-              + e.getLocation().getLineNr()
-              + ")",
-          null,
-          e);
+      // limit errors (nesting depth, string or number length) carry no location
+      String reason = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
+      String at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
+      throw new MetadataException(what + " is not valid JSON: " + reason + at, null, e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -103,15 +97,14 @@ public final class MetadataJson {
     return parse(json.getBytes(StandardCharsets.UTF_8), what);
   }
 
-  /** Reads and parses a JSON file; the error names the file. */
+  /** Reads and parses a JSON file of up to {@link InputFile#ROLE_FILE_MAX}; errors name it. */
   public static JsonNode read(Path file) {
-    try {
-      return parse(Files.readAllBytes(file), file.toString());
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new MetadataException(file + " does not exist", null, e);
-    } catch (IOException e) {
-      throw new MetadataException("cannot read " + file + ": " + e.getMessage(), null, e);
-    }
+    return read(file, InputFile.ROLE_FILE_MAX, "a JSON file");
+  }
+
+  /** Reads and parses a JSON file of up to {@code max} bytes; errors name the file. */
+  public static JsonNode read(Path file, long max, String kind) {
+    return parse(InputFile.read(file, max, kind), file.toString());
   }
 
   /** Parses an object; anything else is an error naming the input. */

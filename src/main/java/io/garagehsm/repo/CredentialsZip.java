@@ -1,5 +1,6 @@
 package io.garagehsm.repo;
 
+import io.garagehsm.metadata.InputFile;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,15 +37,10 @@ public final class CredentialsZip {
 
   /** Reads and checks a zip file; errors name it. */
   public static CredentialsZip read(Path file) {
-    byte[] raw;
-    try {
-      raw = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
+    if (!Files.exists(file)) {
       throw new RepoException(file + " does not exist", "pass the credentials.zip with -c");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    return parse(raw, file.toString());
+    return parse(InputFile.read(file, MAX_TOTAL, "a credentials zip"), file.toString());
   }
 
   /** Parses zip bytes; {@code what} names them in errors. */

@@ -1,13 +1,12 @@
 package io.garagehsm.repo;
 
+import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.signing.FileSigner;
 import io.garagehsm.signing.Signer;
 import io.garagehsm.signing.TokenSignerFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +68,7 @@ public final class KeyDirectory {
               + name
               + "', or import it with 'user-keys importpub'");
     }
-    return TufKey.fromJson(MetadataJson.read(f), f.toString());
+    return TufKey.fromJson(readKeyFile(f), f.toString());
   }
 
   public boolean hasPrivateFile(String name) {
@@ -80,7 +79,7 @@ public final class KeyDirectory {
   public TufKeyPair keyPair(String name) {
     TufKey pub = publicKey(name);
     Path f = privateFile(name);
-    return TufKeyPair.fromJson(MetadataJson.read(f), pub, f.toString());
+    return TufKeyPair.fromJson(readKeyFile(f), pub, f.toString());
   }
 
   /** The token reference {@code <name>.pkcs11}, if this is a token key. */
@@ -89,7 +88,7 @@ public final class KeyDirectory {
     if (!Files.isRegularFile(f)) {
       return Optional.empty();
     }
-    return Optional.of(TokenReference.fromJson(MetadataJson.read(f), f.toString()));
+    return Optional.of(TokenReference.fromJson(readKeyFile(f), f.toString()));
   }
 
   /**
@@ -153,13 +152,15 @@ public final class KeyDirectory {
     writePublic(name, key);
   }
 
-  /** Reads a file as UTF-8 text (PEM inputs and the like). */
+  /** Reads a file as UTF-8 text (PEM inputs and the like), at most 1 MiB. */
   public static String readText(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
+    return new String(
+        InputFile.read(file, InputFile.SMALL_FILE_MAX, "a key file"), StandardCharsets.UTF_8);
+  }
+
+  /** Key files are small: a 4096-bit RSA key pair is a few kilobytes. */
+  static com.fasterxml.jackson.databind.JsonNode readKeyFile(Path f) {
+    return MetadataJson.read(f, InputFile.SMALL_FILE_MAX, "a key file");
   }
 
   private void ensureDir() {

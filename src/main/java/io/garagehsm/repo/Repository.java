@@ -2,10 +2,9 @@ package io.garagehsm.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.SignedMetadata;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +98,7 @@ public final class Repository {
   }
 
   public RepoConfig config() {
-    JsonNode n = MetadataJson.read(configFile());
+    JsonNode n = MetadataJson.read(configFile(), InputFile.SMALL_FILE_MAX, "config.json");
     if (!n.isObject()) {
       throw new RepoException(configFile() + " must hold a JSON object", null);
     }
@@ -163,16 +162,16 @@ public final class Repository {
     if (!Files.isRegularFile(f)) {
       return Optional.empty();
     }
-    try {
-      String s = Files.readString(f, StandardCharsets.US_ASCII).trim();
-      if (!HEX64.matcher(s).matches()) {
-        throw new RepoException(
-            f + " does not hold a 64-hex checksum", "run 'targets pull -r " + name + "'");
-      }
-      return Optional.of(s);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    String s =
+        new String(
+                InputFile.read(f, InputFile.SMALL_FILE_MAX, "a checksum file"),
+                StandardCharsets.US_ASCII)
+            .trim();
+    if (!HEX64.matcher(s).matches()) {
+      throw new RepoException(
+          f + " does not hold a 64-hex checksum", "run 'targets pull -r " + name + "'");
     }
+    return Optional.of(s);
   }
 
   public void writeTargetsChecksum(String checksum) {

@@ -1,6 +1,7 @@
 package io.garagehsm.secret;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -20,6 +21,8 @@ import java.util.function.Consumer;
  * variable) is an error rather than a silent fall-through, so a typo never leads to a prompt.
  */
 public final class PinSources implements SecretSource {
+  /** PINs are short (PKCS#11 tokens allow at most a few hundred bytes); PIN files too. */
+  static final int MAX_PIN_FILE = 4096;
 
   /** Environment variable consulted after the explicit options. */
   public static final String PIN_ENV = "GARAGE_HSM_PIN";
@@ -106,17 +109,35 @@ public final class PinSources implements SecretSource {
 
   /** Reads the first line of a PIN file (trailing CR/LF stripped), warning on loose modes. */
   private Secret readPinFile(Path file, String origin) {
-    byte[] bytes;
+    // one buffer, filled in place and wiped below: no unwiped copies of the PIN, and a huge or
+    // endless file (/dev/zero) stops at the limit
+    byte[] bytes = new byte[MAX_PIN_FILE + 1];
+    int length = 0;
     try {
       warnIfReadableByOthers(file);
-      bytes = Files.readAllBytes(file);
+      try (InputStream in = Files.newInputStream(file)) {
+        int n;
+        while (length < bytes.length && (n = in.read(bytes, length, bytes.length - length)) > 0) {
+          length += n;
+        }
+      }
     } catch (IOException e) {
+      Arrays.fill(bytes, (byte) 0);
       throw new SecretUnavailableException(
           origin + ": cannot read PIN file " + file + " (" + e.getClass().getSimpleName() + ")", e);
     }
     try {
+      if (length > MAX_PIN_FILE) {
+        throw new SecretUnavailableException(
+            origin
+                + ": PIN file "
+                + file
+                + " is larger than "
+                + MAX_PIN_FILE
+                + " bytes; a PIN file holds the PIN on its first line");
+      }
       int end = 0;
-      while (end < bytes.length && bytes[end] != '\n' && bytes[end] != '\r') {
+      while (end < length && bytes[end] != '\n' && bytes[end] != '\r') {
         end++;
       }
       CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, 0, end));
