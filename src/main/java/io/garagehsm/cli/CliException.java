@@ -1,26 +1,29 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.ops.OperationException;
+
 /** An error the CLI explains itself, with garage-sign's exit code and an optional hint. */
-public class CliException extends RuntimeException {
+public class CliException extends OperationException {
   private static final long serialVersionUID = 1L;
-  private final int exitCode;
-  private final String hint;
 
   public CliException(int exitCode, String message, String hint) {
     this(exitCode, message, hint, null);
   }
 
   public CliException(int exitCode, String message, String hint, Throwable cause) {
-    super(message, cause);
-    this.exitCode = exitCode;
-    this.hint = hint;
+    super(kindOf(exitCode), message, hint, cause);
   }
 
   public int exitCode() {
-    return exitCode;
+    return Main.exitCode(kind());
   }
 
-  public String hint() {
-    return hint;
+  private static Kind kindOf(int exitCode) {
+    return switch (exitCode) {
+      case ExitCodes.EXPLAINED -> Kind.EXPLAINED;
+      case ExitCodes.CHECKSUM -> Kind.CHECKSUM;
+      case ExitCodes.USAGE -> Kind.BAD_ARGUMENT;
+      default -> Kind.FAILED;
+    };
   }
 }

@@ -1,17 +1,10 @@
 package io.garagehsm.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.garagehsm.metadata.MetadataException;
-import io.garagehsm.metadata.MetadataJson;
-import io.garagehsm.metadata.SignedMetadata;
-import io.garagehsm.metadata.TargetsRole;
-import io.garagehsm.repo.AtomicFiles;
-import io.garagehsm.repo.KeyDirectory;
-import io.garagehsm.signing.MetadataSigner;
-import io.garagehsm.signing.Signer;
+import io.garagehsm.ops.delegations.AddDelegatedTarget;
+import io.garagehsm.ops.delegations.DelegationFile;
+import io.garagehsm.ops.delegations.NewDelegation;
+import io.garagehsm.ops.delegations.SignDelegation;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,27 +24,14 @@ import picocli.CommandLine.Option;
     })
 final class DelegationsCommand {
 
-  static void emit(CliContext ctx, JsonNode json, Path inplace) {
-    byte[] b = MetadataJson.pretty(json);
-    if (inplace != null) {
-      AtomicFiles.write(inplace, b, AtomicFiles.PUBLIC);
-    } else {
+  /** Prints the document unless it was written back into its input. */
+  static void emit(CliContext ctx, DelegationFile file) {
+    if (file.writtenTo().isEmpty()) {
+      byte[] b = file.json();
       ctx.out().write(b, 0, b.length);
       ctx.out().println();
       ctx.out().flush();
     }
-  }
-
-  static ObjectNode readObject(Path input) {
-    JsonNode n = MetadataJson.read(input);
-    if (!n.isObject()) {
-      throw new MetadataException(input + " must hold a JSON object");
-    }
-    return (ObjectNode) n;
-  }
-
-  static boolean isSigned(JsonNode n) {
-    return n.has("signed") && n.has("signatures");
   }
 
   @Command(
@@ -67,8 +47,7 @@ final class DelegationsCommand {
 
     @Override
     public Integer call() {
-      TargetsRole t = TargetsRole.empty(1, ctx.clock().instant().plus(Duration.ofDays(365)));
-      emit(ctx, t.json(), null);
+      emit(ctx, NewDelegation.create(ctx.clock().instant()));
       return ExitCodes.OK;
     }
   }
@@ -100,17 +79,11 @@ final class DelegationsCommand {
 
     @Override
     public Integer call() {
-      Support.TargetSpec spec = target.spec();
-      ObjectNode item = spec.item(ctx.clock().instant());
-      ObjectNode in = readObject(input);
-      if (isSigned(in)) {
-        throw new CliException(
-            ExitCodes.OTHER,
-            input + " is already signed; add targets to the unsigned file",
-            "start again from the unsigned role ('delegations init')");
-      }
-      TargetsRole t = TargetsRole.of(in, input.toString()).withTarget(spec.filename(), item);
-      emit(ctx, t.json(), inplace ? input : null);
+      emit(
+          ctx,
+          AddDelegatedTarget.run(
+              new AddDelegatedTarget.Request(target.spec(), input, inplace),
+              ctx.clock().instant()));
       return ExitCodes.OK;
     }
   }
@@ -156,21 +129,10 @@ final class DelegationsCommand {
 
     @Override
     public Integer call() {
-      names.forEach(KeyDirectory::checkName);
-      ObjectNode in = readObject(input);
-      SignedMetadata md =
-          isSigned(in)
-              ? SignedMetadata.fromJson(in, input.toString())
-              : SignedMetadata.unsigned(in);
-      TargetsRole.of(md.signed(), input.toString());
-      List<Signer> signers = Support.signers(ctx, ctx.userKeys(keysPath), names);
-      SignedMetadata out;
-      try {
-        out = MetadataSigner.sign(md, signers);
-      } finally {
-        Support.closeAll(signers);
-      }
-      emit(ctx, out.toJson(), inplace ? input : null);
+      SignDelegation.Result result =
+          new SignDelegation(ctx::signer)
+              .run(new SignDelegation.Request(names, ctx.userKeys(keysPath), input, inplace));
+      emit(ctx, result.file());
       return ExitCodes.OK;
     }
   }

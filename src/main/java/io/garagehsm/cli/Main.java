@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.metadata.MetadataException;
+import io.garagehsm.ops.OperationException;
 import io.garagehsm.pkcs11.TokenException;
 import io.garagehsm.repo.RepoException;
 import io.garagehsm.server.ServerException;
@@ -77,9 +78,9 @@ public final class Main {
     Throwable t = ex;
     int code = ExitCodes.OTHER;
     String hint = null;
-    if (t instanceof CliException c) {
-      code = c.exitCode();
-      hint = c.hint();
+    if (t instanceof OperationException o) {
+      code = exitCode(o.kind());
+      hint = o.hint();
     } else if (t instanceof MetadataException m) {
       hint = m.hint();
     } else if (t instanceof SigningException s) {
@@ -108,6 +109,16 @@ public final class Main {
       t.printStackTrace(ctx.err());
     }
     return code;
+  }
+
+  /** garage-sign's exit code for a kind of procedure failure. */
+  static int exitCode(OperationException.Kind kind) {
+    return switch (kind) {
+      case EXPLAINED -> ExitCodes.EXPLAINED;
+      case CHECKSUM -> ExitCodes.CHECKSUM;
+      case FAILED -> ExitCodes.OTHER;
+      case BAD_ARGUMENT -> ExitCodes.USAGE;
+    };
   }
 
   /** Exceptions from lower layers that carry a fix. */

@@ -1,41 +1,23 @@
 package io.garagehsm.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.garagehsm.metadata.AsciiContent;
-import io.garagehsm.metadata.Expiry;
-import io.garagehsm.metadata.MetadataException;
-import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.SignerOpener;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.Signer;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Helpers shared by the offline commands. */
 final class Support {
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
-
-  /** {@code --customMeta} may not set these (compat spec §2.4). */
-  static final Set<String> FORBIDDEN_CUSTOM =
-      Set.of("name", "version", "hardwareIds", "targetFormat", "uri", "cliUploaded");
-
   private Support() {}
 
   /** An initialised repository that must be a reposerver one (targets commands). */
@@ -140,26 +122,12 @@ final class Support {
 
   /** Opens signers for key names; on failure the ones opened are closed again. */
   static List<Signer> signers(CliContext ctx, KeyDirectory keys, List<String> names) {
-    List<Signer> out = new ArrayList<>();
-    try {
-      for (String n : names) {
-        out.add(ctx.signer(keys, n));
-      }
-      return out;
-    } catch (RuntimeException e) {
-      closeAll(out);
-      throw e;
-    }
+    SignerOpener opener = ctx::signer;
+    return opener.openAll(keys, names);
   }
 
   static void closeAll(List<Signer> signers) {
-    for (Signer s : signers) {
-      try {
-        s.close();
-      } catch (RuntimeException ignored) {
-        // closing a signer only logs out of a token
-      }
-    }
+    SignerOpener.closeAll(signers);
   }
 
   /** Public keys for names; refuses key types no Uptane verifier accepts. */
@@ -175,144 +143,6 @@ final class Support {
             "use an Ed25519 or RSA-2048/3072/4096 key");
       }
       out.add(k);
-    }
-    return out;
-  }
-
-  /** The options a target entry is built from ({@code targets add} and friends). */
-  record TargetSpec(
-      String name,
-      String version,
-      long length,
-      String sha256,
-      List<String> hardwareIds,
-      String format,
-      String url,
-      String customMeta,
-      boolean cliUploaded) {
-
-    String filename() {
-      return name + "-" + version;
-    }
-
-    /**
-     * Validates everything and builds the target item: custom per compat spec §6.3, {@code
-     * --customMeta} deep-merged over it.
-     */
-    ObjectNode item(Instant now) {
-      ascii("--name", name);
-      ascii("--version", version);
-      for (String h : hardwareIds) {
-        ascii("--hardwareids", h);
-        if (h.length() > 200) {
-          throw new CliException(
-              ExitCodes.USAGE, "--hardwareids: \"" + h + "\" is longer than 200 characters", null);
-        }
-      }
-      if (hardwareIds.isEmpty()) {
-        throw new CliException(ExitCodes.USAGE, "--hardwareids needs at least one ID", null);
-      }
-      TargetsRole.checkFilename(filename(), "--name/--version");
-      if (length < 0) {
-        throw new CliException(ExitCodes.USAGE, "--length must not be negative", null);
-      }
-      if (!SHA256.matcher(sha256).matches()) {
-        throw new CliException(
-            ExitCodes.USAGE,
-            "--sha256: \"" + sha256 + "\" is not 64 hexadecimal characters",
-            "pass the SHA-256 of the file, e.g. from sha256sum");
-      }
-      String fmt = format == null ? "BINARY" : format.toUpperCase(Locale.ROOT);
-      if (!fmt.equals("BINARY") && !fmt.equals("OSTREE")) {
-        throw new CliException(
-            ExitCodes.USAGE, "--format: \"" + format + "\" is not ostree or binary", null);
-      }
-      if (url != null) {
-        ascii("--url", url);
-        try {
-          new URI(url);
-        } catch (URISyntaxException e) {
-          throw new CliException(ExitCodes.USAGE, "--url: \"" + url + "\" is not a URI", null);
-        }
-      }
-      ObjectNode meta = null;
-      if (customMeta != null) {
-        JsonNode n;
-        try {
-          n = MetadataJson.parse(customMeta, "--customMeta");
-        } catch (MetadataException e) {
-          // an unparsable option value is a usage error, like a non-object one
-          throw new CliException(
-              ExitCodes.USAGE,
-              e.getMessage(),
-              "pass a JSON object, e.g. --customMeta '{\"channel\":\"beta\"}'");
-        }
-        if (!n.isObject()) {
-          throw new CliException(ExitCodes.USAGE, "--customMeta must be a JSON object", null);
-        }
-        meta = (ObjectNode) n;
-        for (String k : FORBIDDEN_CUSTOM) {
-          if (meta.has(k)) {
-            throw new CliException(
-                ExitCodes.USAGE,
-                "--customMeta must not set \"" + k + "\"",
-                "name, version, hardwareIds, targetFormat, uri and cliUploaded come from the"
-                    + " other options");
-          }
-        }
-        requireAscii(meta, "--customMeta");
-      }
-      ObjectNode custom = MetadataJson.object();
-      custom.put("cliUploaded", cliUploaded);
-      custom.put("name", name);
-      custom.put("version", version);
-      ArrayNode hw = custom.putArray("hardwareIds");
-      hardwareIds.forEach(hw::add);
-      custom.put("targetFormat", fmt);
-      if (url == null) {
-        custom.putNull("uri");
-      } else {
-        custom.put("uri", url);
-      }
-      custom.put("createdAt", Expiry.format(now));
-      custom.put("updatedAt", Expiry.format(now));
-      ObjectNode item = MetadataJson.object();
-      item.putObject("hashes").put("sha256", sha256.toLowerCase(Locale.ROOT));
-      item.put("length", length);
-      item.set("custom", meta == null ? custom : deepMerge(custom, meta));
-      return item;
-    }
-  }
-
-  private static void ascii(String option, String value) {
-    requireAscii(MetadataJson.nodes().textNode(value), option);
-  }
-
-  private static void requireAscii(JsonNode node, String option) {
-    try {
-      AsciiContent.require(node, option);
-    } catch (MetadataException e) {
-      throw new CliException(ExitCodes.OTHER, e.getMessage(), e.hint());
-    }
-  }
-
-  /** Deep merge; {@code over} wins on conflicts; its fields come first (as garage-sign's files). */
-  static ObjectNode deepMerge(ObjectNode base, ObjectNode over) {
-    ObjectNode out = MetadataJson.object();
-    for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode b = base.get(e.getKey());
-      if (b instanceof ObjectNode bo && e.getValue() instanceof ObjectNode oo) {
-        out.set(e.getKey(), deepMerge(bo, oo));
-      } else {
-        out.set(e.getKey(), e.getValue().deepCopy());
-      }
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = base.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!out.has(e.getKey())) {
-        out.set(e.getKey(), e.getValue().deepCopy());
-      }
     }
     return out;
   }

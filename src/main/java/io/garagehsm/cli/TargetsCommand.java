@@ -7,6 +7,7 @@ import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.targets.TargetEntry;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.MetadataSigner;
@@ -154,8 +155,8 @@ final class TargetsCommand {
                 + " version, hardwareIds, targetFormat, uri or cliUploaded.")
     String customMeta;
 
-    Support.TargetSpec spec() {
-      return new Support.TargetSpec(
+    TargetEntry spec() {
+      return new TargetEntry(
           name, version, length, sha256, hardwareIds, format, url, customMeta, false);
     }
   }
@@ -176,7 +177,7 @@ final class TargetsCommand {
 
     @Override
     public Integer call() {
-      Support.TargetSpec spec = target.spec();
+      TargetEntry spec = target.spec();
       ObjectNode item = spec.item(ctx.clock().instant());
       Repository r = Support.reposerverRepo(ctx, repo.repo);
       try (RepoLock lock = r.lock()) {
@@ -246,8 +247,8 @@ final class TargetsCommand {
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
       }
-      Support.TargetSpec spec =
-          new Support.TargetSpec(
+      TargetEntry spec =
+          new TargetEntry(
               name, version, length, sha, hardwareIds, "binary", null, customMeta, true);
       ObjectNode item = spec.item(ctx.clock().instant());
       Repository r = Support.reposerverRepo(ctx, repo.repo);
