@@ -40,12 +40,19 @@ import picocli.CommandLine.Option;
  *       expires now + 365 days, online snapshot/timestamp keys kept), sign with the new and the old
  *       root key, verify both thresholds, and save it as {@code roles/root.json.pending};
  *   <li>POST root;
- *   <li>only then DELETE the server's copy of the old root key;
- *   <li>write roles/root.json (and roles/unsigned/root.json), remove the pending file.
+ *   <li>GET root.json again: only when the server serves exactly the pushed root is it accepted (a
+ *       success code alone is not trusted);
+ *   <li>only then DELETE the server's copy of the old root key. The real keyserver has already
+ *       deleted it when it accepted a root that no longer lists it (compat spec §9.4, Appendix C),
+ *       so "not found" (404, or the reposerver's 502 {@code missing_entity}) is the expected answer
+ *       and counts as done;
+ *   <li>write roles/root.json (and roles/unsigned/root.json), remove {@code
+ *       keys/<old-root-alias>.sec} (overwritten; {@code --keep-old-root-key} keeps it), remove the
+ *       pending file.
  * </ol>
  *
  * <p>Re-running the same command after a failure at any step resumes: a pending root the server
- * already has is finished (delete + write), one it lacks is pushed again. Without {@code
+ * already serves is finished (delete + write), one it lacks is pushed again. Without {@code
  * --new-root}, the old key is fetched and saved but, unlike garage-sign, the server's copy is NOT
  * deleted.
  */
@@ -53,8 +60,10 @@ import picocli.CommandLine.Option;
     name = "move-offline",
     description = {
       "Move the online root key (and targets key) off the server: save the old root key in"
-          + " keys/<old-root-alias>, push a root v+1 with the new keys, then delete the server's"
-          + " copy.",
+          + " keys/<old-root-alias>, push a root v+1 with the new keys, check that the server"
+          + " serves it, then delete the server's copy.",
+      "When the rotation is complete, keys/<old-root-alias>.sec is overwritten and removed"
+          + " (--keep-old-root-key keeps it); the .pub stays.",
       "Safe to re-run after any failure: progress is kept in roles/root.json.pending."
     })
 final class MoveOfflineCommand implements Callable<Integer> {
@@ -92,6 +101,14 @@ final class MoveOfflineCommand implements Callable<Integer> {
       paramLabel = "<keyid>",
       description = "Old root key ID (default: the last key ID of the server root's root role).")
   String oldKeyId;
+
+  @Option(
+      names = "--keep-old-root-key",
+      description =
+          "Keep keys/<old-root-alias>.sec after a completed rotation. By default it is"
+              + " overwritten and removed: it can still sign a new root for vehicles on the old"
+              + " one.")
+  boolean keepOldRootKey;
 
   private Repository repo;
   private KeyDirectory keys;
@@ -340,7 +357,9 @@ final class MoveOfflineCommand implements Callable<Integer> {
     try {
       client.pushRoot(next);
     } catch (ServerException e) {
-      if (e.noAnswer() || (e.status() >= 500 && !"invalid_root_role".equals(e.code()))) {
+      if (e.noAnswer()
+          || e.status() < 400
+          || (e.status() >= 500 && !"invalid_root_role".equals(e.code()))) {
         throw new CliException(
             ExitCodes.OTHER,
             "pushing root v" + next.version() + " got no clear answer: " + e.getMessage(),
@@ -361,28 +380,84 @@ final class MoveOfflineCommand implements Callable<Integer> {
       }
       throw new CliException(ExitCodes.OTHER, e.getMessage(), hint, e);
     }
+    checkServed(client, next);
     return finish(client, next, oldId);
   }
 
-  private int finish(TufServerClient client, SignedMetadata next, String oldId) {
+  /**
+   * After the POST: a fresh GET root.json must serve exactly the pushed root (new version, new root
+   * and targets keys) before anything is deleted. A success code alone proves nothing (a proxy, a
+   * redirect, a hostile server).
+   */
+  private void checkServed(TufServerClient client, SignedMetadata next) {
+    String keep =
+        "nothing was deleted: the old root key is in "
+            + keys.privateFile(oldRootAlias)
+            + " and the signed root in "
+            + pending
+            + ". Run the same move-offline command again: it checks the server and finishes or"
+            + " pushes again";
+    SignedMetadata served;
     try {
-      if (!client.deletePrivateKey(oldId)) {
-        ctx.info("the server no longer holds root key " + oldId);
-      }
+      served = client.root();
     } catch (ServerException e) {
       throw new CliException(
           ExitCodes.OTHER,
-          "root v"
-              + next.version()
-              + " is live, but deleting the server's copy of the old root key failed: "
-              + e.getMessage(),
-          "run the same move-offline command again to finish (it only deletes the key and saves"
-              + " roles/root.json); the key is saved in "
-              + keys.privateFile(oldRootAlias),
+          "root v" + next.version() + " was pushed, but reading it back failed: " + e.getMessage(),
+          keep,
           e);
+    }
+    RootRole sr = RootRole.of(served, "root.json from " + client.server());
+    if (!Arrays.equals(
+        CanonicalJson.encode(served.signed()), CanonicalJson.encode(next.signed()))) {
+      throw new CliException(
+          ExitCodes.OTHER,
+          "the server answered POST root as a success, but GET root.json serves root v"
+              + sr.version()
+              + (sr.version() == next.version() ? " with other content" : "")
+              + ", not the pushed root v"
+              + next.version(),
+          "check that config.json's reposerver URL reaches the reposerver itself (no proxy or"
+              + " redirect in between); "
+              + keep);
+    }
+  }
+
+  /**
+   * The server serves {@code next} (checked just before): delete its copy of the old root key, save
+   * the root locally, remove the old key file, then the pending file.
+   */
+  private int finish(TufServerClient client, SignedMetadata next, String oldId) {
+    try {
+      if (!client.deletePrivateKey(oldId)) {
+        ctx.info(alreadyDeleted(oldId, next));
+      }
+    } catch (ServerException e) {
+      if (!keyNotFound(e)) {
+        throw deleteFailed(next, e);
+      }
+      ctx.info(alreadyDeleted(oldId, next));
     }
     repo.writeSignedRole(RootRole.ROOT, next);
     repo.writeUnsignedRole(RootRole.ROOT, next.signed());
+    Path sec = keys.privateFile(oldRootAlias);
+    if (keepOldRootKey) {
+      if (Files.exists(sec)) {
+        ctx.warn(
+            "kept "
+                + sec
+                + " (--keep-old-root-key): it can still sign a root for vehicles on root v"
+                + (next.version() - 1)
+                + "; store it offline or remove it");
+      }
+    } else if (keys.destroyPrivateFile(oldRootAlias)) {
+      ctx.info(
+          "removed "
+              + sec
+              + " (the old root key, overwritten; --keep-old-root-key keeps it); "
+              + keys.publicFile(oldRootAlias)
+              + " stays");
+    }
     deletePending();
     ctx.info("root keys moved offline, root.json saved to " + repo.dir());
     if (!director) {
@@ -399,6 +474,36 @@ final class MoveOfflineCommand implements Callable<Integer> {
               + "')");
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * "Not found" on DELETE: 404, or the reposerver's 502 {@code missing_entity} wrapping the
+   * keyserver's 404 (Appendix C). Asked only once the server serves the new root, so it means the
+   * keyserver already deleted the key.
+   */
+  static boolean keyNotFound(ServerException e) {
+    return e.status() == 404 || (e.status() == 502 && "missing_entity".equals(e.code()));
+  }
+
+  private static String alreadyDeleted(String oldId, SignedMetadata next) {
+    return "the server had already deleted its copy of root key "
+        + oldId
+        + " (the keyserver does so when it accepts a root that no longer lists a key, here v"
+        + next.version()
+        + ")";
+  }
+
+  private CliException deleteFailed(SignedMetadata next, ServerException e) {
+    return new CliException(
+        ExitCodes.OTHER,
+        "root v"
+            + next.version()
+            + " is live, but deleting the server's copy of the old root key failed: "
+            + e.getMessage(),
+        "run the same move-offline command again to finish (it only deletes the key and saves"
+            + " roles/root.json); the key is saved in "
+            + keys.privateFile(oldRootAlias),
+        e);
   }
 
   private int resume(TufServerClient client, SignedMetadata server, RootRole sr) {
@@ -422,7 +527,10 @@ final class MoveOfflineCommand implements Callable<Integer> {
       throw new CliException(
           ExitCodes.OTHER, pending + " was made with other --new-root/--new-targets keys", restart);
     }
-    if (!keys.hasPrivateFile(oldRootAlias) && keys.tokenReference(oldRootAlias).isEmpty()) {
+    boolean oldKeyHere =
+        keys.hasPrivateFile(oldRootAlias) || keys.tokenReference(oldRootAlias).isPresent();
+    if (!Files.exists(keys.publicFile(oldRootAlias))
+        || (!oldKeyHere && sr.version() != pr.version())) {
       throw new CliException(
           ExitCodes.OTHER,
           "the old root key keys/" + oldRootAlias + " is missing, but " + pending + " exists",
@@ -430,6 +538,8 @@ final class MoveOfflineCommand implements Callable<Integer> {
     }
     String oldId = keys.publicKey(oldRootAlias).keyId();
     if (sr.version() == pr.version()) {
+      // the server serves the pending root (this run's GET root.json): only the finish is left,
+      // which needs the old key's ID, not the key (a run may have removed the .sec already)
       if (!Arrays.equals(CanonicalJson.encode(server.signed()), CanonicalJson.encode(p.signed()))) {
         throw new CliException(
             ExitCodes.OTHER,

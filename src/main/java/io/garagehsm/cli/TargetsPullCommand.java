@@ -5,7 +5,14 @@ import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -100,15 +107,43 @@ final class TargetsPullCommand implements Callable<Integer> {
               + (v.valid().isEmpty() && !v.unknown().isEmpty()
                   ? " (key required for role validation not found in authoritative role)"
                   : ""),
-          "after a targets key rotation the server still serves targets signed by the old key:"
-              + " run 'targets pull -r "
+          "after a targets key rotation (move-offline) the server serves targets signed by the"
+              + " old key until targets signed with the new key are pushed: run 'targets pull -r "
               + repo.name()
-              + " --checksum-only', then sign and push new targets with the new key. Otherwise"
-              + " run 'root pull' to get the current root");
+              + " --checksum-only', then sign and push targets with the new key ('targets sign -r "
+              + repo.name()
+              + " --key-name "
+              + targetsKeyName(repo, rr).orElse("<new targets key>")
+              + "', 'targets push -r "
+              + repo.name()
+              + "'). Otherwise run 'root pull' to get the current root");
     }
     repo.writeUnsignedRole(RootRole.TARGETS, t.signed());
     repo.writeTargetsChecksum(f.checksum());
     ServerAccess.warnExpiry(ctx, "targets.json v" + t.version(), t);
     ctx.info("Pulled targets");
+  }
+
+  /** The name in keys/ of a key of the root's targets role, for the hint; empty if none. */
+  private static Optional<String> targetsKeyName(Repository repo, RootRole root) {
+    List<String> ids = root.role(RootRole.TARGETS).keyIds();
+    try (Stream<Path> files = Files.list(repo.keys().dir())) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(n -> n.endsWith(".pub"))
+          .map(n -> n.substring(0, n.length() - ".pub".length()))
+          .sorted()
+          .filter(
+              n -> {
+                try {
+                  return ids.contains(repo.keys().publicKey(n).keyId());
+                } catch (RuntimeException e) {
+                  return false; // an unreadable .pub is no candidate
+                }
+              })
+          .findFirst();
+    } catch (IOException | UncheckedIOException e) {
+      return Optional.empty();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.repo.Repository;
+import io.garagehsm.server.ServerException;
 import io.garagehsm.server.TufServerClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,10 @@ import picocli.CommandLine.Option;
     name = "upload",
     description = "Upload a binary to the server's target store as <name>-<version>.")
 final class TargetsUploadCommand implements Callable<Integer> {
+  /** The real reposerver's answer when it stores targets locally (compat spec Appendix C). */
+  static final String LOCAL_STORAGE =
+      "out of band storage of target is not supported for local storage";
+
   private final CliContext ctx;
 
   @Mixin RepoOption repoOption;
@@ -52,8 +57,25 @@ final class TargetsUploadCommand implements Callable<Integer> {
     }
     String filename = name + "-" + version;
     TufServerClient client = ServerAccess.client(ctx, repo);
-    TufServerClient.UploadMethod how =
-        client.upload(filename, input, Duration.ofSeconds(Math.max(1, timeoutSeconds)));
+    TufServerClient.UploadMethod how;
+    try {
+      how = client.upload(filename, input, Duration.ofSeconds(Math.max(1, timeoutSeconds)));
+    } catch (ServerException e) {
+      if (e.status() == 500 && String.valueOf(e.getMessage()).contains(LOCAL_STORAGE)) {
+        throw new CliException(
+            ExitCodes.OTHER,
+            "the server at "
+                + client.server()
+                + " does not accept uploads: it keeps targets in local storage (HTTP 500 \""
+                + LOCAL_STORAGE
+                + "\")",
+            "this is a setting of the reposerver, not a problem of the file: upload to a"
+                + " reposerver with S3 or Azure target storage, or host the binary elsewhere and"
+                + " add it with 'targets add --url …'",
+            e);
+      }
+      throw e;
+    }
     ctx.info(
         "Uploaded "
             + input

@@ -102,6 +102,35 @@ public final class AtomicFiles {
     write(target, content, perms);
   }
 
+  /**
+   * Removes a file that held secret material: overwrites its content with zeros in place, fsyncs,
+   * unlinks it and fsyncs the folder, so the bytes are not left in the file's blocks for a plain
+   * read of the disk (copy-on-write file systems and SSD wear levelling may still keep old blocks).
+   * Returns false when the file did not exist.
+   */
+  public static boolean overwriteAndDelete(Path file) {
+    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        long size = ch.size();
+        java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(8192);
+        for (long pos = 0; pos < size; ) {
+          zeros.clear();
+          zeros.limit((int) Math.min(zeros.capacity(), size - pos));
+          pos += ch.write(zeros, pos);
+        }
+        ch.force(true);
+      }
+      Files.delete(file);
+      syncDir(file.toAbsolutePath().getParent());
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Creates a folder (and parents) with mode 0700 for the folders it creates. */
   public static void createPrivateDir(Path dir) {
     try {

@@ -75,6 +75,14 @@ public final class KeyDirectory {
     return Files.isRegularFile(privateFile(name));
   }
 
+  /**
+   * Removes {@code <name>.sec} (overwritten with zeros, fsynced, unlinked); {@code <name>.pub}
+   * stays. Returns false when there was no such file.
+   */
+  public boolean destroyPrivateFile(String name) {
+    return AtomicFiles.overwriteAndDelete(privateFile(name));
+  }
+
   /** The file key pair {@code <name>.sec} + {@code <name>.pub}. */
   public TufKeyPair keyPair(String name) {
     TufKey pub = publicKey(name);

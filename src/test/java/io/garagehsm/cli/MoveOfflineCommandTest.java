@@ -1,5 +1,6 @@
 package io.garagehsm.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,13 +57,28 @@ class MoveOfflineCommandTest {
     };
   }
 
-  /** At every moment the old root private key is on the server or in keys/. */
+  /**
+   * At every moment the old root private key is on the server or in keys/, until the rotation is
+   * complete: the server serves a root without it and roles/root.json is that root (only then is
+   * keys/origroot.sec removed).
+   */
   private static void assertOldKeyNotLost(Setup s) {
     KeyDirectory keys = s.repo().keys();
     boolean local =
         keys.hasPrivateFile("origroot")
             && keys.keyPair("origroot").publicKey().keyId().equals(s.oldId());
-    assertTrue(local || s.server().holdsPrivateKey(s.oldId()), "old root key lost");
+    assertTrue(
+        local || s.server().holdsPrivateKey(s.oldId()) || rotationSavedLocally(s),
+        "old root key lost");
+  }
+
+  private static boolean rotationSavedLocally(Setup s) {
+    SignedMetadata served = s.server().root();
+    return !RootRole.of(served, "server root").role("root").keyIds().contains(s.oldId())
+        && s.repo()
+            .signedRole("root")
+            .map(l -> l.checksum().equals(served.checksum()))
+            .orElse(false);
   }
 
   private static void assertRotated(Setup s) {
@@ -83,7 +99,9 @@ class MoveOfflineCommandTest {
         Set.of(keys.publicKey("newroot").keyId(), s.oldId()),
         Set.copyOf(root.signatures().stream().map(x -> x.keyId()).toList()));
     assertFalse(s.server().holdsPrivateKey(s.oldId()));
-    assertEquals(s.oldId(), keys.keyPair("origroot").publicKey().keyId());
+    // the old online root key is removed once the rotation is complete; its .pub stays
+    assertFalse(Files.exists(keys.privateFile("origroot")), "keys/origroot.sec left behind");
+    assertEquals(s.oldId(), keys.publicKey("origroot").keyId());
     assertEquals(root.checksum(), s.repo().signedRole("root").orElseThrow().checksum());
     assertFalse(Files.exists(s.repo().rolesDir().resolve("root.json.pending")));
   }
@@ -110,6 +128,7 @@ class MoveOfflineCommandTest {
               "GET targets.json",
               "GET root/private_keys/" + id,
               "POST root",
+              "GET root.json",
               "DELETE root/private_keys/" + id),
           server.lines(before));
       assertTrue(keySavedAtDelete.get());
@@ -140,6 +159,161 @@ class MoveOfflineCommandTest {
       assertEquals(0, r.exit(), r.toString());
       assertTrue(r.err().contains("already offline"), r.err());
       assertEquals(List.of("GET root.json"), server.lines(before));
+    }
+  }
+
+  /**
+   * Issue 13: the keyserver deletes the old root key itself when it accepts a root that no longer
+   * lists it, so the DELETE sent after the POST answers 502 {@code missing_entity} wrapping 404
+   * (compat spec Appendix C). Today's main stopped there with exit 3, forever; the rotation must
+   * complete and say so in one line.
+   */
+  @Test
+  void rotationCompletesWhenTheKeyserverAlreadyDeletedTheOldKey() {
+    Setup s = setup("gone", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      AtomicBoolean heldAtDelete = new AtomicBoolean(true);
+      server.onRequest(
+          r -> {
+            if (r.method().equals("DELETE")) {
+              heldAtDelete.set(server.holdsPrivateKey(s.oldId()));
+            }
+          });
+      CliRun.Result r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertFalse(heldAtDelete.get(), "the server dropped the key when it accepted root v2");
+      assertEquals(
+          1,
+          r.err()
+              .lines()
+              .filter(l -> l.contains("had already deleted its copy of root key " + s.oldId()))
+              .count(),
+          r.err());
+      assertFalse(r.err().contains("error:"), r.err());
+      assertRotated(s);
+    }
+  }
+
+  /**
+   * The same on resume: a first run whose DELETE failed otherwise (403, 500: not "not found") keeps
+   * the resumable state; the re-run's DELETE meets the keyserver's 502 missing_entity (or a plain
+   * 404) and finishes.
+   */
+  @Test
+  void aResumedRunFinishesWhenTheKeyIsAlreadyGone() {
+    int n = 0;
+    for (int firstFailure : new int[] {403, 500}) {
+      for (Fault rerunAnswer : new Fault[] {null, Fault.status(404)}) {
+        String label = firstFailure + "/" + (rerunAnswer == null ? "502" : "404");
+        Setup s = setup("resume-gone-" + n++, false, KeyType.ED25519);
+        try (TestReposerver server = s.server()) {
+          CliRun cli = s.cli().env("GARAGE_HSM_RETRIES", "0");
+          server.inject(
+              TestReposerver.on("DELETE", "root/private_keys/"), Fault.status(firstFailure), 1);
+          CliRun.Result first = cli.run(fullArgs());
+          assertEquals(3, first.exit(), label + first);
+          assertTrue(
+              first.err().contains("run the same move-offline command again"), label + first);
+          assertTrue(Files.exists(s.repo().rolesDir().resolve("root.json.pending")), label);
+          assertTrue(s.repo().keys().hasPrivateFile("origroot"), label + ": unfinished: kept");
+          assertOldKeyNotLost(s);
+          server.clearFaults();
+          if (rerunAnswer != null) {
+            server.inject(TestReposerver.on("DELETE", "root/private_keys/"), rerunAnswer, 1);
+          }
+          int before = server.requestCount();
+          CliRun.Result second = cli.run(fullArgs());
+          assertEquals(0, second.exit(), label + second);
+          assertEquals(
+              List.of("GET root.json", "DELETE root/private_keys/" + s.oldId()),
+              server.lines(before),
+              label);
+          assertTrue(second.err().contains("had already deleted its copy"), label + second);
+          assertRotated(s);
+        }
+      }
+    }
+  }
+
+  /**
+   * Issue 14 item 1: a POST root answered with a redirect or a success code the server did not act
+   * on must not lead to the DELETE of the server's root key. Today's main exited 0 and sent the
+   * DELETE after a 302. The fresh GET root.json shows v1: exit 3, nothing deleted, resumable.
+   */
+  @Test
+  void aPostRootThatTheServerDidNotAcceptDeletesNothing() {
+    int n = 0;
+    for (int status : new int[] {302, 303, 200}) {
+      String label = "POST root answered " + status;
+      Setup s = setup("post-" + n++, false, KeyType.ED25519);
+      try (TestReposerver server = s.server()) {
+        CliRun cli = s.cli().env("GARAGE_HSM_RETRIES", "0");
+        server.inject(TestReposerver.on("POST", "root"), Fault.status(status), 1);
+        int before = server.requestCount();
+        CliRun.Result r = cli.run(fullArgs());
+        assertEquals(3, r.exit(), label + r);
+        assertTrue(
+            server.lines(before).stream().noneMatch(l -> l.startsWith("DELETE")),
+            label + ": " + server.lines(before));
+        assertEquals(1, server.rootVersion(), label);
+        assertTrue(server.holdsPrivateKey(s.oldId()), label + ": the server's key is gone");
+        assertTrue(s.repo().keys().hasPrivateFile("origroot"), label);
+        assertTrue(r.err().contains("GET root.json serves root v1"), label + r);
+        assertTrue(r.err().contains("hint: "), label + r);
+        assertTrue(Files.exists(s.repo().rolesDir().resolve("root.json.pending")), label);
+        server.clearFaults();
+        CliRun.Result again = cli.run(fullArgs());
+        assertEquals(0, again.exit(), label + again);
+        assertRotated(s);
+      }
+    }
+  }
+
+  /**
+   * Issue 14 item 10: after a completed rotation keys/origroot.sec (which can still sign a root v2
+   * for vehicles on v1) is overwritten and removed; --keep-old-root-key keeps it; while the
+   * rotation is unfinished it stays.
+   */
+  @Test
+  void theOldRootKeyFileIsOverwrittenAndRemovedOnlyWhenTheRotationIsComplete() throws Exception {
+    Setup s = setup("shred", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      KeyDirectory keys = s.repo().keys();
+      keys.writeKeyPair("origroot", server.rootKey);
+      Path sec = keys.privateFile("origroot");
+      // a second name for the same inode shows what happened to the bytes, not just the name
+      Path link = tmp.resolve("shred-link");
+      Files.createLink(link, sec);
+      byte[] before = Files.readAllBytes(link);
+      assertTrue(before.length > 0);
+      CliRun cli = s.cli().env("GARAGE_HSM_RETRIES", "0");
+      server.inject(TestReposerver.on("DELETE", "root/private_keys/"), Fault.status(500), 1);
+      CliRun.Result first = cli.run(fullArgs());
+      assertEquals(3, first.exit(), first.toString());
+      assertArrayEquals(before, Files.readAllBytes(sec), "unfinished: the old key stays");
+      server.clearFaults();
+      CliRun.Result r = cli.run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.err().contains("removed " + sec), r.err());
+      assertFalse(Files.exists(sec));
+      byte[] after = Files.readAllBytes(link);
+      assertEquals(before.length, after.length);
+      for (byte b : after) {
+        assertEquals(0, b, "the key file was not overwritten before the unlink");
+      }
+      assertRotated(s);
+    }
+
+    s = setup("keep", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      List<String> args = new ArrayList<>(List.of(fullArgs()));
+      args.add("--keep-old-root-key");
+      CliRun.Result r = s.cli().run(args.toArray(String[]::new));
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.err().contains("--keep-old-root-key"), r.err());
+      assertEquals(s.oldId(), s.repo().keys().keyPair("origroot").publicKey().keyId());
+      assertFalse(server.holdsPrivateKey(s.oldId()));
+      assertEquals(2, server.rootVersion());
     }
   }
 
@@ -192,7 +366,7 @@ class MoveOfflineCommandTest {
   @Test
   void failureAtEveryStepIsResumable() {
     List<Fault> faults = List.of(Fault.status(500), Fault.drop(), Fault.dropAfterHandling());
-    int steps = 5; // GET root.json, GET targets.json, GET key, POST root, DELETE key
+    int steps = 6; // GET root.json, GET targets.json, GET key, POST root, GET root.json, DELETE
     List<String> outcomes = new ArrayList<>();
     for (int step = 1; step <= steps; step++) {
       for (int f = 0; f < faults.size(); f++) {
@@ -225,7 +399,7 @@ class MoveOfflineCommandTest {
   @Test
   void serverKilledAtEveryStepThenRestartedIsResumable() {
     List<Fault> faults = List.of(Fault.crash(), Fault.crashAfterHandling());
-    int steps = 5; // GET root.json, GET targets.json, GET key, POST root, DELETE key
+    int steps = 6; // GET root.json, GET targets.json, GET key, POST root, GET root.json, DELETE
     for (int step = 1; step <= steps; step++) {
       for (Fault fault : faults) {
         String label = "step " + step + " " + fault.kind();
@@ -369,6 +543,7 @@ class MoveOfflineCommandTest {
               "GET private_keys/" + s.oldId(),
               "GET private_keys/" + targetsId,
               "POST root",
+              "GET root.json",
               "DELETE private_keys/" + s.oldId()),
           server.lines(before));
       assertTrue(

@@ -188,7 +188,8 @@ class TokenLifecycleE2ETest {
     CliRun.Result second = ok(args);
     assertTrue(second.err().contains("root keys moved offline"), second.err());
     assertFalse(server.holdsPrivateKey(oldId));
-    assertTrue(Files.exists(key("origroot.sec")), "the old key is kept locally");
+    assertFalse(Files.exists(key("origroot.sec")), "the old online root key is removed");
+    assertTrue(Files.exists(key("origroot.pub")), "its public key stays");
     assertEquals(2, server.rootVersion());
 
     JsonNode v1 = fetch("1.root.json");
@@ -530,12 +531,13 @@ class TokenLifecycleE2ETest {
       }
     }
     assertTrue(scanned > 20, "scanned " + scanned);
-    // the file keys that do exist are the server's (targets from the zip) and the old root
+    // the only file key that exists is the server's (targets from the zip); the old root key's
+    // .sec was removed when move-offline completed
     try (Stream<Path> s = Files.walk(home)) {
       Set<String> secs = new HashSet<>();
       s.filter(p -> p.toString().endsWith(".sec"))
           .forEach(p -> secs.add(home.relativize(p).toString()));
-      assertEquals(Set.of(REPO + "/keys/origroot.sec", REPO + "/keys/targets.sec"), secs);
+      assertEquals(Set.of(REPO + "/keys/targets.sec"), secs);
     }
     assertTrue(runs.size() > 40, "runs " + runs.size());
     for (CliRun.Result r : runs) {

@@ -61,12 +61,19 @@ import javax.net.ssl.SSLParameters;
  * §9.3–§9.4 (not just the vectors' lenient mock): canonical answers, {@code x-ats-role-checksum},
  * 428/412 checksum rules, targets signatures against the CURRENT root's targets role, version +1,
  * the keyserver's strict root round-trip check and both root thresholds (rejections as 502 wrapping
- * 400 {@code invalid_root_role}), deletion of server-held keys a new root no longer lists, {@code
- * <n>.root.json}, private keys, delegations, uploads (501 on multipart initiate unless enabled, 302
- * on PUT uploads to a storage endpoint), an OAuth2 token endpoint, and fault injection.
+ * 400 {@code invalid_root_role}), {@code <n>.root.json}, private keys, delegations, uploads (501 on
+ * multipart initiate unless enabled, 302 on PUT uploads to a storage endpoint, or the 500 of a
+ * server with local storage), an OAuth2 token endpoint, and fault injection.
+ *
+ * <p>Server-held keys behave as the real keyserver's (compat spec §9.4, Appendix C): accepting a
+ * root deletes the private key of every key the new root no longer lists, and a key the server does
+ * not hold answers {@code GET root/private_keys/<id>} with 404 and {@code DELETE} with the
+ * reposerver's 502 {@code missing_entity} wrapping the keyserver's 404. There is no other mode.
  *
  * <p>Start: fresh Ed25519 keys for root, targets, snapshot and timestamp; root v1 expiring now +
- * 365 days; empty targets v1 expiring now + 31 days; all four private keys held by the server.
+ * 365 days; all four private keys held by the server. Like the real reposerver, targets.json does
+ * not exist until the first {@code GET targets.json}, which creates an empty v1 expiring 31 days
+ * later, signed with the online targets key.
  */
 public final class TestReposerver implements AutoCloseable {
   public static final String USER_REPO = "/api/v1/user_repo/";
@@ -180,6 +187,10 @@ public final class TestReposerver implements AutoCloseable {
   private String oauthSecret;
   private String issuedToken;
   private boolean requireBearer;
+  private boolean localStorage;
+
+  /** The account's repository ID, as it appears in the keyserver URLs the reposerver calls. */
+  private final String repoId = UUID.randomUUID().toString();
 
   private TestReposerver(HttpServer http, Clock clock, String scheme) {
     this.http = http;
@@ -229,12 +240,29 @@ public final class TestReposerver implements AutoCloseable {
     }
     root.put("version", 1);
     roots.add(sign(root, rootKey).toJson());
-    ObjectNode t = MetadataJson.object();
-    t.put("_type", "Targets");
-    t.put("expires", Expiry.format(now.plus(Duration.ofDays(31))));
-    t.putObject("targets");
-    t.put("version", 1);
-    targets = sign(t, targetsKey).toJson();
+  }
+
+  /**
+   * The reposerver creates targets.json v1 on first access, signed with the online targets key
+   * (Appendix C). Null while the current root's targets key is not held (offline before any
+   * access): the real server cannot sign one either.
+   */
+  private ObjectNode targetsOnFirstAccess() {
+    if (targets == null) {
+      RootRole current = RootRole.of(root(), "root");
+      List<String> ids = current.role(RootRole.TARGETS).keyIds();
+      TufKeyPair online = ids.isEmpty() ? null : privateKeys.get(ids.get(0));
+      if (online == null) {
+        return null;
+      }
+      ObjectNode t = MetadataJson.object();
+      t.put("_type", "Targets");
+      t.put("expires", Expiry.format(clock.instant().plus(Duration.ofDays(31))));
+      t.putObject("targets");
+      t.put("version", 1);
+      targets = sign(t, online).toJson();
+    }
+    return targets;
   }
 
   /** A plain-HTTP server on 127.0.0.1 with a free port. */
@@ -352,6 +380,15 @@ public final class TestReposerver implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Stores targets locally, like the real reposerver of Appendix C: {@code PUT uploads/…} answers
+   * 500 "out of band storage of target is not supported for local storage".
+   */
+  public synchronized TestReposerver localStorage() {
+    localStorage = true;
+    return this;
+  }
+
   public synchronized TestReposerver gzipResponses() {
     gzipResponses = true;
     return this;
@@ -424,12 +461,26 @@ public final class TestReposerver implements AutoCloseable {
     return roots.size();
   }
 
+  /** The stored targets.json; created as on a first {@code GET targets.json} if none yet. */
   public synchronized SignedMetadata targets() {
-    return SignedMetadata.fromJson(targets, "targets");
+    return SignedMetadata.fromJson(requireTargets(), "targets");
   }
 
   public synchronized String targetsChecksum() {
-    return CanonicalJson.sha256Hex(targets);
+    return CanonicalJson.sha256Hex(requireTargets());
+  }
+
+  /** False until the first {@code GET targets.json} (or push) made one. */
+  public synchronized boolean hasTargets() {
+    return targets != null;
+  }
+
+  private ObjectNode requireTargets() {
+    ObjectNode t = targetsOnFirstAccess();
+    if (t == null) {
+      throw new IllegalStateException("no targets.json and no online targets key to create one");
+    }
+    return t;
   }
 
   public synchronized boolean holdsPrivateKey(String keyId) {
@@ -666,7 +717,7 @@ public final class TestReposerver implements AutoCloseable {
       String id = a.substring(keysPrefix.length());
       TufKeyPair k = privateKeys.get(id);
       if (k == null) {
-        return Answer.error(404, "key_not_found", "no private key " + id, null);
+        return keyNotHeld(m, id);
       }
       if (m.equals("DELETE")) {
         privateKeys.remove(id);
@@ -681,8 +732,13 @@ public final class TestReposerver implements AutoCloseable {
     } else if (director) {
       return Answer.error(404, "not_found", "no director route " + a, null);
     } else if (m.equals("GET") && a.equals("targets.json")) {
-      Answer ans = Answer.json(200, targets, true);
-      ans.headers().put("x-ats-role-checksum", CanonicalJson.sha256Hex(targets));
+      ObjectNode t = targetsOnFirstAccess();
+      if (t == null) {
+        return Answer.error(
+            404, "role_not_found", "no targets.json and no online targets key", null);
+      }
+      Answer ans = Answer.json(200, t, true);
+      ans.headers().put("x-ats-role-checksum", CanonicalJson.sha256Hex(t));
       return ans;
     } else if (m.equals("PUT") && a.equals("targets")) {
       return pushTargets(r);
@@ -722,12 +778,40 @@ public final class TestReposerver implements AutoCloseable {
       storage.put(decode(a.substring("multipart/complete/".length())), all.toByteArray());
       return Answer.of(200);
     } else if (m.equals("PUT") && a.startsWith("uploads/")) {
+      if (localStorage) {
+        return Answer.error(
+            500,
+            "internal_server_error",
+            "out of band storage of target is not supported for local storage",
+            null);
+      }
       String f = a.substring("uploads/".length());
       Answer ans = Answer.of(302);
       ans.headers().put("Location", url + "/storage/" + f + "?signature=test");
       return ans;
     }
     return Answer.error(404, "not_found", "no route " + m + " " + a, null);
+  }
+
+  /**
+   * A key the keyserver does not hold (Appendix C): GET answers 404 (the reposerver maps the
+   * keyserver's 404 to its own "keypair not found"); DELETE answers 502 {@code missing_entity}, the
+   * reposerver wrapping the keyserver's {@code 404 Missing entity: Key}.
+   */
+  private Answer keyNotHeld(String method, String id) {
+    if (method.equals("DELETE")) {
+      String ks = "http://127.0.0.1:" + port + "/keyserver/api/v1/root/" + repoId;
+      return Answer.error(
+          502,
+          "missing_entity",
+          "KeyserverHttpClient|Unexpected response from remote server at "
+              + ks
+              + "/private_keys/"
+              + id
+              + "|DELETE|404|Missing entity: Key",
+          null);
+    }
+    return Answer.error(404, "keypair_not_found", "keypair not found in keyserver", null);
   }
 
   private Answer token(Recorded r) {
