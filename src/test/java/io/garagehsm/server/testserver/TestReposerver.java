@@ -646,8 +646,9 @@ public final class TestReposerver implements AutoCloseable {
 
   /** Dies like a killed process: stop listening, drop every connection, answer nothing. */
   private void crash(HttpExchange ex) {
-    ex.close();
+    // stop listening first: a client retrying as soon as its connection drops must find nothing
     http.stop(0);
+    ex.close();
   }
 
   private void send(HttpExchange ex, Recorded rec, Answer a) throws IOException {
