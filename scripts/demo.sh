@@ -9,7 +9,9 @@
 #   2. start the local reposerver (test sources) and take its credentials.zip
 #   3. init, targets pull
 #   4. key generate --token: an RSA-4096 root key and an Ed25519 targets key, on the token
-#   5. move-offline: new root signed by the token root key and the old online root key
+#   5. move-offline: new root signed by the token root key and the old online root key; the
+#      server (like the real keyserver) drops the old key when it accepts the new root, and
+#      move-offline then removes keys/origroot.sec
 #   6. targets add + targets sign with the token targets key + targets push
 #   7. verify: root pull (chain 1 -> 2 checked), targets pull (signature checked against the
 #      new root), tokens list, and no private key material in the repository
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
     --workdir) work=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -109,6 +111,11 @@ if grep -rl -e 'PRIVATE KEY' tuf/myrepo/keys/newroot.* tuf/myrepo/keys/newtarget
   exit 1
 fi
 echo "no private key file exists for the token keys newroot and newtargets" >&2
+if [ -e tuf/myrepo/keys/origroot.sec ]; then
+  echo "demo: the old online root key tuf/myrepo/keys/origroot.sec was left after the rotation" >&2
+  exit 1
+fi
+echo "the old online root key origroot.sec was removed after the rotation (origroot.pub stays)" >&2
 
 step "8. export credentials with the token targets key; a build repository signs with it"
 gh export-credentials -r myrepo -k newtargets -o build-credentials.zip
