@@ -1,17 +1,27 @@
 package io.garagehsm.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.garagehsm.ceremony.TokenPrompter;
+import io.garagehsm.ceremony.Transcript;
+import io.garagehsm.ceremony.TranscriptEntry;
 import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.secret.PasswordPrompt;
 import io.garagehsm.secret.PinSources;
 import io.garagehsm.secret.SecretSource;
+import io.garagehsm.signing.RecordedSigner;
+import io.garagehsm.signing.SignatureRecord;
 import io.garagehsm.signing.Signer;
 import io.garagehsm.signing.TokenKeys;
 import io.garagehsm.signing.TokenSignerFactory;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,13 +34,37 @@ public final class CliContext {
   private final Map<String, String> env;
   private final Clock clock;
   private final GlobalOptions global = new GlobalOptions();
+  private final TokenPrompter prompter;
   private TokenKeys tokens;
+  private final Instant started;
+  // what the transcript records: the repository the command works on, the signatures it made
+  private Repository repository;
+  private final List<SignatureRecord> signatures = new ArrayList<>();
+  private ObjectNode stepDetails;
+  private boolean ceremonyStep;
+  private String failure;
 
   public CliContext(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
+    this(out, err, env, clock, TokenPrompter.systemConsole(err));
+  }
+
+  public CliContext(
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      Clock clock,
+      TokenPrompter prompter) {
     this.out = out;
     this.err = err;
     this.env = Map.copyOf(env);
     this.clock = clock;
+    this.prompter = prompter;
+    this.started = clock.instant();
+  }
+
+  /** Asks keyholders to insert tokens (a terminal, or none). */
+  public TokenPrompter prompter() {
+    return prompter;
   }
 
   /** Results only: JSON, key IDs, canonical bytes. */
@@ -80,6 +114,7 @@ public final class CliContext {
   public Repository repo(String name) {
     Repository r = Repository.open(home(), name);
     verbose("repository " + r.dir());
+    repository = r;
     return r;
   }
 
@@ -90,7 +125,7 @@ public final class CliContext {
 
   /** Signer for a named key in a key folder, file or token. */
   public Signer signer(KeyDirectory keys, String name) {
-    Signer s = keys.signer(name, tokens());
+    Signer s = recorded(keys.signer(name, tokens()), name);
     verbose(
         "key '"
             + name
@@ -106,6 +141,63 @@ public final class CliContext {
   /** Opens token signers through {@link #tokens()}, which is set up only when first needed. */
   public TokenSignerFactory tokenSigners() {
     return (keyUri, expected, keyName) -> tokens().open(keyUri, expected, keyName);
+  }
+
+  /** Wraps a signer so that its signatures are recorded in the repository's transcript. */
+  public Signer recorded(Signer s, String keyName) {
+    return RecordedSigner.wrap(s, keyName, signatures::add);
+  }
+
+  /** The signatures this invocation made so far. */
+  public List<SignatureRecord> signaturesMade() {
+    return List.copyOf(signatures);
+  }
+
+  /** Marks this command as a ceremony step: it is recorded even without signatures. */
+  public void ceremonyStep(ObjectNode details) {
+    ceremonyStep = true;
+    stepDetails = details;
+  }
+
+  /** Remembers the error line reported, for the transcript. */
+  void failed(String message) {
+    failure = message;
+  }
+
+  /**
+   * Appends this command's line to the repository's transcript when it made a signature or was a
+   * ceremony step. Never stops the command: a failure to record is a warning.
+   */
+  int record(String command, List<String> args, int code) {
+    if (repository == null || (signatures.isEmpty() && !(ceremonyStep && code == 0))) {
+      return code;
+    }
+    String result =
+        code == 0 ? "ok" : "failed (exit " + code + ")" + (failure == null ? "" : ": " + failure);
+    try {
+      Transcript.ofRepository(repository.dir())
+          .append(
+              new TranscriptEntry(
+                  started,
+                  command,
+                  args,
+                  hostName(),
+                  repository.name(),
+                  signatures,
+                  stepDetails,
+                  result));
+    } catch (RuntimeException e) {
+      warn("the ceremony transcript could not be written: " + e.getMessage());
+    }
+    return code;
+  }
+
+  private String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return env.getOrDefault("HOSTNAME", "unknown");
+    }
   }
 
   /** Token access configured from the global options; modules are loaded on first use. */

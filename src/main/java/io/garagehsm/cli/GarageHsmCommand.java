@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       JsonCommands.VerifyJsonCommand.class,
       RootCommand.VerifyRoot.class,
       MoveOfflineCommand.class,
-      GetTargetsCommand.class
+      GetTargetsCommand.class,
+      CeremonyCommand.class
     })
 public final class GarageHsmCommand implements Runnable {
   @Spec CommandSpec spec;

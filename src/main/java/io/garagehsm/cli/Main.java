@@ -1,5 +1,7 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.ceremony.CeremonyException;
+import io.garagehsm.ceremony.TokenPrompter;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.pkcs11.TokenException;
@@ -11,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -36,10 +40,22 @@ public final class Main {
   /** Runs one invocation with an injected clock (tests freeze time). */
   public static int run(
       PrintStream out, PrintStream err, Map<String, String> env, Clock clock, String... args) {
-    CliContext ctx = new CliContext(out, err, env, clock);
+    return run(out, err, env, clock, TokenPrompter.systemConsole(err), args);
+  }
+
+  /** Runs one invocation with an injected clock and terminal (tests drive token prompts). */
+  public static int run(
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      Clock clock,
+      TokenPrompter prompter,
+      String... args) {
+    CliContext ctx = new CliContext(out, err, env, clock, prompter);
     CommandLine cl = commandLine(ctx);
     try {
-      return cl.execute(args);
+      int code = cl.execute(args);
+      return ctx.record(commandWords(cl), List.of(args), code);
     } catch (OutOfMemoryError e) {
       // inputs are bounded; this is a last resort for a heap too small for the work
       ctx.err().println("error: out of memory (the Java heap is exhausted)");
@@ -52,6 +68,17 @@ public final class Main {
       out.flush();
       err.flush();
     }
+  }
+
+  /** {@code root sign} for the command that ran; empty when parsing failed. */
+  private static String commandWords(CommandLine cl) {
+    CommandLine.ParseResult pr = cl.getParseResult();
+    List<String> words = new ArrayList<>();
+    while (pr != null && pr.hasSubcommand()) {
+      pr = pr.subcommand();
+      words.add(pr.commandSpec().name());
+    }
+    return String.join(" ", words);
   }
 
   /** The command tree bound to one context (also used to render help in tests). */
@@ -91,6 +118,8 @@ public final class Main {
       hint = k.hint().orElse(null);
     } else if (t instanceof ServerException s) {
       hint = s.hint();
+    } else if (t instanceof CeremonyException c) {
+      hint = c.hint();
     } else if (t instanceof Hinted h) {
       hint = h.hint();
     }
@@ -102,6 +131,7 @@ public final class Main {
       msg = t.getClass().getSimpleName();
     }
     ctx.err().println("error: " + msg.lines().findFirst().orElse(msg));
+    ctx.failed(msg.lines().findFirst().orElse(msg));
     if (hint != null) {
       ctx.err().println("hint: " + hint);
     }

@@ -268,7 +268,8 @@ final class MoveOfflineCommand implements Callable<Integer> {
     }
     ctx.info(
         "Saved keys to " + keys.dir() + "/{" + oldRootAlias + ".sec, " + oldRootAlias + ".pub}");
-    return new FileSigner(back, keys.privateFile(oldRootAlias).toString());
+    return ctx.recorded(
+        new FileSigner(back, keys.privateFile(oldRootAlias).toString()), oldRootAlias);
   }
 
   /**

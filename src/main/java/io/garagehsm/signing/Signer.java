@@ -2,6 +2,7 @@ package io.garagehsm.signing;
 
 import io.garagehsm.metadata.SignatureMethod;
 import io.garagehsm.metadata.TufKey;
+import java.util.Optional;
 
 /**
  * A signer knows its public key and signs bytes. Bound to one key, file or token; closing it logs
@@ -24,6 +25,11 @@ public interface Signer extends AutoCloseable {
 
   /** Where the key lives, for messages: a file path or a pkcs11: URI. */
   String location();
+
+  /** The token holding the key; empty for a file key. */
+  default Optional<TokenIdentity> token() {
+    return Optional.empty();
+  }
 
   /** Signs the exact bytes given (canonical JSON for metadata). */
   byte[] sign(byte[] data);

@@ -112,7 +112,15 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
               + expected.keyId(),
           "the URI selects another key: fix keys/" + keyName + ".pkcs11 or re-adopt the key");
     }
-    return new TokenSigner(key, actual, uri.toString());
+    Pkcs11Uri keyUriFull = key.uri();
+    TokenIdentity token =
+        new TokenIdentity(
+            keyUriFull.token().or(uri::token).orElse("?"),
+            keyUriFull.serial().or(uri::serial).orElse(null),
+            keyUriFull.model().or(uri::model).orElse(null),
+            keyUriFull.manufacturer().or(uri::manufacturer).orElse(null),
+            backend(uri).modulePath().toString());
+    return new TokenSigner(key, actual, uri.toString(), token);
   }
 
   /**
@@ -245,11 +253,18 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     private final TokenKey key;
     private final TufKey publicKey;
     private final String location;
+    private final TokenIdentity token;
 
-    TokenSigner(TokenKey key, TufKey publicKey, String location) {
+    TokenSigner(TokenKey key, TufKey publicKey, String location, TokenIdentity token) {
       this.key = key;
       this.publicKey = publicKey;
       this.location = location;
+      this.token = token;
+    }
+
+    @Override
+    public java.util.Optional<TokenIdentity> token() {
+      return java.util.Optional.of(token);
     }
 
     @Override
