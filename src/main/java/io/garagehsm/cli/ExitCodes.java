@@ -20,6 +20,12 @@ public final class ExitCodes {
   /** Any other error. */
   public static final int OTHER = 3;
 
+  /** {@code status} only (new): a role expires within {@code --warn-days}. */
+  public static final int EXPIRING = 4;
+
+  /** {@code status} only (new): a role has expired or its signature threshold is not met. */
+  public static final int UNHEALTHY = 5;
+
   /** Command-line usage error. */
   public static final int USAGE = 255;
 

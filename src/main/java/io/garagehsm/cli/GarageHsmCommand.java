@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
       "",
       "Exit codes: 0 success, 1 explained error (server rejected root, targets validation,"
           + " expiry in the past), 2 targets push refused by the role checksum, 3 other error,"
-          + " 255 usage error."
+          + " 255 usage error. New, status only: 4 a role expires within --warn-days, 5 a role"
+          + " has expired or its threshold is not met."
     },
     subcommands = {
       RepoSetupCommands.Init.class,
@@ -39,7 +40,8 @@ import picocli.CommandLine.Spec;
       RootCommand.VerifyRoot.class,
       MoveOfflineCommand.class,
       GetTargetsCommand.class,
-      CeremonyCommand.class
+      CeremonyCommand.class,
+      StatusCommand.class
     })
 public final class GarageHsmCommand implements Runnable {
   @Spec CommandSpec spec;
