@@ -1,9 +1,9 @@
 package io.garagehsm.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.garagehsm.ceremony.Transcript;
-import io.garagehsm.ceremony.TranscriptReport;
-import io.garagehsm.ceremony.TranscriptSeal;
+import io.garagehsm.ops.ceremony.Transcript;
+import io.garagehsm.ops.ceremony.TranscriptReport;
+import io.garagehsm.ops.ceremony.TranscriptSeal;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.Signer;
 import java.nio.file.Path;

@@ -1,16 +1,16 @@
 package io.garagehsm.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.garagehsm.ceremony.TokenPrompter;
-import io.garagehsm.ceremony.Transcript;
-import io.garagehsm.ceremony.TranscriptEntry;
+import io.garagehsm.ops.ceremony.TokenPrompter;
+import io.garagehsm.ops.ceremony.Transcript;
+import io.garagehsm.ops.ceremony.TranscriptEntry;
 import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.secret.PasswordPrompt;
 import io.garagehsm.secret.PinSources;
 import io.garagehsm.secret.SecretSource;
-import io.garagehsm.signing.RecordedSigner;
+import io.garagehsm.signing.SignatureLog;
 import io.garagehsm.signing.SignatureRecord;
 import io.garagehsm.signing.Signer;
 import io.garagehsm.signing.TokenKeys;
@@ -125,7 +125,7 @@ public final class CliContext {
 
   /** Signer for a named key in a key folder, file or token. */
   public Signer signer(KeyDirectory keys, String name) {
-    Signer s = recorded(keys.signer(name, tokens()), name);
+    Signer s = keys.signer(name, tokens());
     verbose(
         "key '"
             + name
@@ -143,9 +143,9 @@ public final class CliContext {
     return (keyUri, expected, keyName) -> tokens().open(keyUri, expected, keyName);
   }
 
-  /** Wraps a signer so that its signatures are recorded in the repository's transcript. */
-  public Signer recorded(Signer s, String keyName) {
-    return RecordedSigner.wrap(s, keyName, signatures::add);
+  /** Where this invocation's signatures are collected (made current by {@link Main#run}). */
+  SignatureLog signatureLog() {
+    return signatures::add;
   }
 
   /** The signatures this invocation made so far. */
@@ -183,13 +183,31 @@ public final class CliContext {
                   args,
                   hostName(),
                   repository.name(),
-                  signatures,
+                  named(signatures),
                   stepDetails,
                   result));
     } catch (RuntimeException e) {
       warn("the ceremony transcript could not be written: " + e.getMessage());
     }
     return code;
+  }
+
+  /** Adds the repository's key names (keys/*.pub) to the records. */
+  private List<SignatureRecord> named(List<SignatureRecord> records) {
+    Map<String, String> names = repository.keys().namesByKeyId();
+    List<SignatureRecord> out = new ArrayList<>();
+    for (SignatureRecord r : records) {
+      out.add(
+          new SignatureRecord(
+              r.keyName() != null ? r.keyName() : names.get(r.keyId()),
+              r.keyId(),
+              r.method(),
+              r.location(),
+              r.token(),
+              r.signedSha256(),
+              r.verified()));
+    }
+    return out;
   }
 
   private String hostName() {

@@ -1,12 +1,13 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.ceremony.CeremonyException;
-import io.garagehsm.ceremony.TokenPrompter;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.ops.OperationException;
+import io.garagehsm.ops.ceremony.CeremonyException;
+import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.pkcs11.TokenException;
 import io.garagehsm.repo.RepoException;
 import io.garagehsm.server.ServerException;
+import io.garagehsm.signing.SignatureLog;
 import io.garagehsm.signing.SigningException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -54,7 +55,7 @@ public final class Main {
     CliContext ctx = new CliContext(out, err, env, clock, prompter);
     CommandLine cl = commandLine(ctx);
     try {
-      int code = cl.execute(args);
+      int code = SignatureLog.recording(ctx.signatureLog(), () -> cl.execute(args));
       return ctx.record(commandWords(cl), List.of(args), code);
     } catch (OutOfMemoryError e) {
       // inputs are bounded; this is a last resort for a heap too small for the work

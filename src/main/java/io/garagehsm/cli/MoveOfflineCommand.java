@@ -268,8 +268,7 @@ final class MoveOfflineCommand implements Callable<Integer> {
     }
     ctx.info(
         "Saved keys to " + keys.dir() + "/{" + oldRootAlias + ".sec, " + oldRootAlias + ".pub}");
-    return ctx.recorded(
-        new FileSigner(back, keys.privateFile(oldRootAlias).toString()), oldRootAlias);
+    return new FileSigner(back, keys.privateFile(oldRootAlias).toString());
   }
 
   /**

@@ -2,12 +2,12 @@ package io.garagehsm.cli;
 
 import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.ops.status.RepositoryStatus;
+import io.garagehsm.ops.status.RoleStatus;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ClientSettings;
 import io.garagehsm.server.ServerConfig;
 import io.garagehsm.server.TufServerClient;
-import io.garagehsm.status.RepositoryStatus;
-import io.garagehsm.status.RoleStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;

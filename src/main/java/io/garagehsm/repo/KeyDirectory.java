@@ -139,6 +139,34 @@ public final class KeyDirectory {
         "generate it with 'key generate -n " + name + " [--token <pkcs11 URI>]'");
   }
 
+  /**
+   * The names of the keys in this folder by key ID ({@code <name>.pub} files, in name order; the
+   * first name wins when two files hold the same key). Unreadable files name no key.
+   */
+  public java.util.Map<String, String> namesByKeyId() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    if (!Files.isDirectory(dir)) {
+      return m;
+    }
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pub")) {
+      ds.forEach(files::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    files.sort(null);
+    for (Path p : files) {
+      String n = p.getFileName().toString();
+      n = n.substring(0, n.length() - ".pub".length());
+      try {
+        m.putIfAbsent(publicKey(n).keyId(), n);
+      } catch (RuntimeException e) {
+        // an unreadable or oddly named .pub names no key
+      }
+    }
+    return m;
+  }
+
   /** Writes a file key pair; {@code .sec} is 0600 before it holds anything. */
   public void writeKeyPair(String name, TufKeyPair pair) {
     ensureDir();

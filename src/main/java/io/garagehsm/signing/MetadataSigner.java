@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Signs envelopes: refuses non-ASCII content, signs the canonical bytes of {@code signed} with each
  * signer, and verifies every returned signature against the signer's public key before it is added
- * (a token that returns a wrong signature is caught here, not on a device).
+ * (a token that returns a wrong signature is caught here, not on a device). Every signature made
+ * here is reported to the thread's {@link SignatureLog}.
  */
 public final class MetadataSigner {
   private MetadataSigner() {}
@@ -31,7 +32,18 @@ public final class MetadataSigner {
           s.location() + ": " + reason, "generate an Ed25519 or RSA-2048/3072/4096 key");
     }
     byte[] sig = s.sign(data);
-    if (!s.method().verify(s.publicKey().publicKey(), data, sig)) {
+    boolean ok = s.method().verify(s.publicKey().publicKey(), data, sig);
+    // recorded before the verdict is acted on: a token returning a bad signature is evidence too
+    SignatureLog.report(
+        new SignatureRecord(
+            null,
+            s.keyId(),
+            s.method().json(),
+            s.location(),
+            s.token().orElse(null),
+            SignatureLog.sha256Hex(data),
+            ok));
+    if (!ok) {
       throw new SigningException(
           s.location()
               + " returned a signature that does not verify under the expected key "

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.garagehsm.ceremony.Transcript;
 import io.garagehsm.metadata.CanonicalJson;
 import io.garagehsm.metadata.Vectors;
-import io.garagehsm.signing.RecordedSigner;
+import io.garagehsm.ops.ceremony.Transcript;
+import io.garagehsm.signing.SignatureLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +70,7 @@ class CeremonyTranscriptTest {
     List<String> ids = new ArrayList<>();
     for (JsonNode s : first.get("signatures")) {
       ids.add(s.get("key_name").asText());
-      assertEquals(RecordedSigner.sha256Hex(rootBytes), s.get("signed_sha256").asText());
+      assertEquals(SignatureLog.sha256Hex(rootBytes), s.get("signed_sha256").asText());
       assertEquals("file", s.get("kind").asText());
       assertTrue(s.get("verified").asBoolean());
     }

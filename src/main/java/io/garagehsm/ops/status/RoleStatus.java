@@ -1,4 +1,4 @@
-package io.garagehsm.status;
+package io.garagehsm.ops.status;
 
 import java.time.Duration;
 import java.time.Instant;

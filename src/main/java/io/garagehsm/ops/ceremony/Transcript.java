@@ -1,4 +1,4 @@
-package io.garagehsm.ceremony;
+package io.garagehsm.ops.ceremony;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +8,7 @@ import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.SignatureMethod;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.repo.AtomicFiles;
-import io.garagehsm.signing.RecordedSigner;
+import io.garagehsm.signing.SignatureLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -212,7 +212,7 @@ public final class Transcript {
 
   /** SHA-256 (hex) of a line's UTF-8 bytes, without its newline. */
   public static String sha256(String line) {
-    return RecordedSigner.sha256Hex(line.getBytes(StandardCharsets.UTF_8));
+    return SignatureLog.sha256Hex(line.getBytes(StandardCharsets.UTF_8));
   }
 
   private static List<String> split(String text) {

@@ -1,4 +1,4 @@
-package io.garagehsm.status;
+package io.garagehsm.ops.status;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,21 +7,14 @@ import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
-import io.garagehsm.metadata.TufKey;
 import io.garagehsm.pkcs11.Pkcs11Uri;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.repo.TokenReference;
 import io.garagehsm.server.TufServerClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -123,7 +116,7 @@ public final class RepositoryStatus {
 
   public static Report check(Input in) {
     Repository repo = in.repo();
-    Map<String, String> names = keyNames(repo.keys());
+    Map<String, String> names = repo.keys().namesByKeyId();
     Optional<SignedMetadata> root = repo.signedRole("root");
     String serverState = in.server() == null ? "not checked" : "reachable";
     SignedMetadata serverRoot = null;
@@ -309,32 +302,5 @@ public final class RepositoryStatus {
             + ", local is version "
             + local.version()
             + (remote.version() > local.version() ? ": pull it" : ": push it"));
-  }
-
-  /** Key IDs of {@code keys/*.pub}, with their names. */
-  public static Map<String, String> keyNames(KeyDirectory keys) {
-    Map<String, String> m = new LinkedHashMap<>();
-    Path dir = keys.dir();
-    if (!Files.isDirectory(dir)) {
-      return m;
-    }
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pub")) {
-      ds.forEach(files::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-    }
-    files.sort(null);
-    for (Path p : files) {
-      String n = p.getFileName().toString();
-      n = n.substring(0, n.length() - ".pub".length());
-      try {
-        TufKey k = keys.publicKey(n);
-        m.putIfAbsent(k.keyId(), n);
-      } catch (RuntimeException e) {
-        // an unreadable or oddly named .pub names no key
-      }
-    }
-    return m;
   }
 }

@@ -1,4 +1,4 @@
-package io.garagehsm.ceremony;
+package io.garagehsm.ops.ceremony;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataJson;
@@ -9,10 +9,6 @@ import io.garagehsm.metadata.TufSignature;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.MetadataSigner;
 import io.garagehsm.signing.Signer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,23 +58,7 @@ public final class TranscriptSeal {
 
   /** Key IDs the repository knows, with a name: {@code keys/*.pub}, then roles/root.json. */
   static Map<String, String> knownKeys(Repository repo) {
-    Map<String, String> known = new LinkedHashMap<>();
-    Path dir = repo.keysDir();
-    if (Files.isDirectory(dir)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pub")) {
-        for (Path p : ds) {
-          String name = p.getFileName().toString();
-          name = name.substring(0, name.length() - ".pub".length());
-          try {
-            known.put(repo.keys().publicKey(name).keyId(), name);
-          } catch (RuntimeException e) {
-            // an unreadable .pub names no key
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-      }
-    }
+    Map<String, String> known = new LinkedHashMap<>(repo.keys().namesByKeyId());
     try {
       java.util.Optional<SignedMetadata> root = repo.signedRole("root");
       if (root.isPresent()) {

@@ -1,4 +1,4 @@
-package io.garagehsm.ceremony;
+package io.garagehsm.ops.ceremony;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.garagehsm.ceremony;
+package io.garagehsm.ops.ceremony;
 
 /** A ceremony step that cannot go on: one line naming the thing, plus an optional fix. */
 public class CeremonyException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.garagehsm.ceremony;
+package io.garagehsm.ops.ceremony;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.garagehsm.ceremony;
+package io.garagehsm.ops.ceremony;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
