@@ -151,8 +151,8 @@ public final class KeyDirectory {
     java.util.List<Path> files = new java.util.ArrayList<>();
     try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pub")) {
       ds.forEach(files::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }
     files.sort(null);
     for (Path p : files) {
