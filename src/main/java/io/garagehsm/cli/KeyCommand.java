@@ -1,11 +1,11 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.metadata.KeyType;
+import io.garagehsm.ops.keys.KeyAdoption;
+import io.garagehsm.ops.keys.KeyGeneration;
+import io.garagehsm.ops.keys.StoredKey;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
-import io.garagehsm.repo.TokenReference;
-import io.garagehsm.signing.TokenKeys;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,27 +17,6 @@ import picocli.CommandLine.Option;
     description = "Manage the keys of a repository (keys/).",
     subcommands = {KeyCommand.Generate.class, KeyCommand.Adopt.class})
 final class KeyCommand {
-
-  /** {@code -t ed25519|rsa}, lower case only, as garage-sign (exit 255 otherwise). */
-  static KeyType keyType(String t) {
-    return switch (t) {
-      case "ed25519" -> KeyType.ED25519;
-      case "rsa" -> KeyType.RSA;
-      default ->
-          throw new CliException(
-              ExitCodes.USAGE,
-              "Invalid keytype: " + t + " valid: (ed25519, rsa)",
-              "write the key type in lower case: -t ed25519 or -t rsa");
-    };
-  }
-
-  /** Default key size: 256 for Ed25519, 2048 for RSA. */
-  static int keySize(KeyType t, Integer keysize) {
-    if (keysize != null) {
-      return keysize;
-    }
-    return t == KeyType.RSA ? 2048 : 256;
-  }
 
   @Command(
       name = "generate",
@@ -68,7 +47,7 @@ final class KeyCommand {
     @Override
     public Integer call() {
       KeyDirectory.checkName(name);
-      KeyCommand.keyType(spec.type); // a usage error before the repository is even opened
+      KeySpecOptions.keyType(spec.type); // a usage error before the repository is even opened
       Repository r = ctx.repo(repo.repo);
       try (RepoLock lock = r.lock()) {
         spec.generate(ctx, r.keys(), name);
@@ -113,7 +92,7 @@ final class KeyCommand {
       KeyDirectory.checkName(name);
       Repository r = ctx.repo(repo.repo);
       KeyDirectory keys = r.keys();
-      refuseExisting(keys, name);
+      KeyGeneration.refuseExisting(keys, name);
       try (RepoLock lock = r.lock()) {
         adopt(ctx, keys, name, uri);
       }
@@ -121,57 +100,16 @@ final class KeyCommand {
     }
   }
 
-  /** Generates on the token and records the key as {@code <name>.pub} + {@code <name>.pkcs11}. */
-  static void generateOnToken(
-      CliContext ctx, KeyDirectory keys, String name, String tokenUri, KeyType t, int bits) {
-    refuseExisting(keys, name);
-    TokenKeys.TokenKeyInfo info = ctx.tokens().generate(tokenUri, name, t, bits);
-    keys.writeTokenKey(
-        name, info.publicKey(), new TokenReference(info.uri(), info.publicKey().keyId()));
+  /** Adopts a token key under {@code name} and says so. */
+  static void adopt(CliContext ctx, KeyDirectory keys, String name, String keyUri) {
+    StoredKey key = new KeyAdoption(ctx::tokens).run(new KeyAdoption.Request(keys, name, keyUri));
     ctx.info(
-        "Generated "
-            + info.publicKey().describe()
+        "Adopted "
+            + key.publicKey().describe()
             + " key '"
             + name
-            + "' on the token: "
-            + info.uri());
-    ctx.info(
-        "key id "
-            + info.publicKey().keyId()
-            + "; saved "
-            + keys.publicFile(name)
-            + " and "
-            + keys.referenceFile(name));
-  }
-
-  /** Reads a token key's public key and records it under {@code name}. */
-  static void adopt(CliContext ctx, KeyDirectory keys, String name, String keyUri) {
-    refuseExisting(keys, name);
-    TokenKeys.TokenKeyInfo info = ctx.tokens().adopt(keyUri);
-    String reason = info.publicKey().unusableForRolesReason();
-    if (reason != null) {
-      throw new CliException(
-          ExitCodes.OTHER, keyUri + ": " + reason, "adopt an Ed25519 or RSA-2048/3072/4096 key");
-    }
-    keys.writeTokenKey(
-        name, info.publicKey(), new TokenReference(info.uri(), info.publicKey().keyId()));
-    ctx.info("Adopted " + info.publicKey().describe() + " key '" + name + "': " + info.uri());
-    ctx.info(
-        "key id "
-            + info.publicKey().keyId()
-            + "; saved "
-            + keys.publicFile(name)
-            + " and "
-            + keys.referenceFile(name));
-  }
-
-  /** Never overwrite a key: a lost private key cannot be recovered. */
-  static void refuseExisting(KeyDirectory keys, String name) {
-    if (keys.exists(name)) {
-      throw new CliException(
-          ExitCodes.OTHER,
-          "key '" + name + "' already exists in " + keys.dir(),
-          "choose another name, or move keys/" + name + ".* away first");
-    }
+            + "': "
+            + key.tokenUri().orElseThrow());
+    KeySpecOptions.reportFiles(ctx, keys, key);
   }
 }

@@ -1,8 +1,10 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.metadata.KeyType;
-import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.ops.keys.KeyGeneration;
+import io.garagehsm.ops.keys.StoredKey;
 import io.garagehsm.repo.KeyDirectory;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,16 +36,52 @@ final class KeySpecOptions {
               + " <name>.pkcs11, no private key file.")
   String token;
 
+  /** {@code -t ed25519|rsa}, lower case only, as garage-sign (exit 255 otherwise). */
+  static KeyType keyType(String t) {
+    return switch (t) {
+      case "ed25519" -> KeyType.ED25519;
+      case "rsa" -> KeyType.RSA;
+      default ->
+          throw new CliException(
+              ExitCodes.USAGE,
+              "Invalid keytype: " + t + " valid: (ed25519, rsa)",
+              "write the key type in lower case: -t ed25519 or -t rsa");
+    };
+  }
+
   /** Generates key {@code name} in {@code keys}; the caller holds the folder's lock, if any. */
   void generate(CliContext ctx, KeyDirectory keys, String name) {
-    KeyType t = KeyCommand.keyType(type);
-    int bits = KeyCommand.keySize(t, keysize);
-    KeyCommand.refuseExisting(keys, name);
-    if (token != null) {
-      KeyCommand.generateOnToken(ctx, keys, name, token, t, bits);
-      return;
+    KeyType t = keyType(type);
+    int bits = keysize != null ? keysize : KeyGeneration.defaultSize(t);
+    StoredKey key =
+        new KeyGeneration(ctx::tokens).run(new KeyGeneration.Request(keys, name, t, bits, token));
+    if (key.tokenUri().isPresent()) {
+      ctx.info(
+          "Generated "
+              + key.publicKey().describe()
+              + " key '"
+              + name
+              + "' on the token: "
+              + key.tokenUri().get());
+      reportFiles(ctx, keys, key);
+    } else {
+      ctx.info(savedKeys(keys.dir(), name));
     }
-    keys.writeKeyPair(name, TufKeyPair.generate(t, bits));
-    ctx.info(Support.savedKeys(keys.dir(), name));
+  }
+
+  /** "Saved keys to dir/{n.sec, n.pub}", garage-sign's wording. */
+  static String savedKeys(Path dir, String name) {
+    return "Saved keys to " + dir + "/{" + name + ".sec, " + name + ".pub}";
+  }
+
+  /** The second line for a token key: its ID and the two files that record it. */
+  static void reportFiles(CliContext ctx, KeyDirectory keys, StoredKey key) {
+    ctx.info(
+        "key id "
+            + key.keyId()
+            + "; saved "
+            + keys.publicFile(key.name())
+            + " and "
+            + keys.referenceFile(key.name()));
   }
 }

@@ -195,7 +195,7 @@ final class RepoSetupCommands {
           KeyDirectory keys = r.keys();
           if (key.pair != null) {
             keys.writeKeyPair("targets", key.pair);
-            ctx.info(Support.savedKeys(keys.dir(), "targets"));
+            ctx.info(KeySpecOptions.savedKeys(keys.dir(), "targets"));
           } else {
             keys.writeTokenKey("targets", key.pub, key.ref);
             ctx.info("Saved keys to " + keys.dir() + "/{" + TARGETS_PKCS11 + ", targets.pub}");

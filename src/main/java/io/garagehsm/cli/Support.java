@@ -9,7 +9,6 @@ import io.garagehsm.ops.SignerOpener;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.Signer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -60,11 +59,6 @@ final class Support {
                         repo.unsignedFile("root") + " does not exist",
                         "run 'root pull -r " + repo.name() + "' first"));
     return RootRole.of(n, repo.unsignedFile("root").toString());
-  }
-
-  /** "Saved keys to dir/{n.sec, n.pub}", garage-sign's wording. */
-  static String savedKeys(Path dir, String name) {
-    return "Saved keys to " + dir + "/{" + name + ".sec, " + name + ".pub}";
   }
 
   /** Parses {@code --signatures name=b64,name2=b64} (base64 padding may hold '='). */

@@ -2,9 +2,8 @@ package io.garagehsm.cli;
 
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
+import io.garagehsm.ops.keys.PublicKeyImport;
 import io.garagehsm.repo.KeyDirectory;
-import io.garagehsm.repo.RepoLock;
-import io.garagehsm.repo.Repository;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -126,30 +125,14 @@ final class UserKeysCommand {
     @Override
     public Integer call() {
       names.forEach(KeyDirectory::checkName);
-      TufKey key = TufKey.fromPem(KeyDirectory.readText(input), input.toString());
+      TufKey key = PublicKeyImport.read(input);
       String reason = key.unusableForRolesReason();
       if (reason != null) {
         ctx.warn(input + ": " + reason);
       }
-      Repository r = ctx.repo(repo.repo);
-      KeyDirectory keys = r.keys();
-      try (RepoLock lock = r.lock()) {
-        for (String n : names) {
-          if (java.nio.file.Files.exists(keys.publicFile(n))
-              && !keys.publicKey(n).keyId().equals(key.keyId())) {
-            throw new CliException(
-                ExitCodes.OTHER,
-                "key '" + n + "' already exists in " + keys.dir() + " with another key ID",
-                "choose another name");
-          }
-        }
-        for (String n : names) {
-          keys.writePublic(n, key);
-        }
-      }
-      for (String n : names) {
-        ctx.info(
-            "Imported " + key.describe() + " key " + key.keyId() + " to " + keys.publicFile(n));
+      PublicKeyImport.Result result = PublicKeyImport.store(ctx.repo(repo.repo), names, key);
+      for (Path file : result.filesWritten()) {
+        ctx.info("Imported " + key.describe() + " key " + key.keyId() + " to " + file);
       }
       return ExitCodes.OK;
     }

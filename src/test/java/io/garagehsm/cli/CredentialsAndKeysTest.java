@@ -257,7 +257,7 @@ class CredentialsAndKeysTest {
   void keyGenerateWritesGarageSignKeyFilesAndNeverOverwrites() throws Exception {
     Cli.copyVector("repo-flow/tuf/myrepo", home.resolve("myrepo"));
     Cli.Result r = run(NOW, home, "key", "generate", "-r", "myrepo", "-n", "rk", "-t", "rsa").ok();
-    assertEquals(Support.savedKeys(home.resolve("myrepo/keys"), "rk") + "\n", r.err());
+    assertEquals(KeySpecOptions.savedKeys(home.resolve("myrepo/keys"), "rk") + "\n", r.err());
     JsonNode pub = readJson(home.resolve("myrepo/keys/rk.pub"));
     assertEquals("RSA", pub.get("keytype").asText());
     TufKey k = TufKey.fromJson(MetadataJson.read(home.resolve("myrepo/keys/rk.pub")), "rk");
