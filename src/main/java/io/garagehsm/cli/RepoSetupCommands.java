@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.metadata.RootRole;
+import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.pkcs11.Pkcs11Uri;
@@ -155,12 +157,15 @@ final class RepoSetupCommands {
 
       byte[] rootJson = null;
       if (!director && zip.has("root.json")) {
+        ObjectNode parsed = null;
         try {
-          rootJson =
-              MetadataJson.pretty(
-                  MetadataJson.parseObject(zip.entry("root.json").get(), where + "root.json"));
+          parsed = MetadataJson.parseObject(zip.entry("root.json").get(), where + "root.json");
         } catch (MetadataException e) {
           ctx.warn(e.getMessage() + "; roles/root.json not written");
+        }
+        if (parsed != null) {
+          requireTrustworthyRoot(parsed, where + "root.json");
+          rootJson = MetadataJson.pretty(parsed);
         }
       }
       KeyToRestore key = targetsKey(zip, where);
@@ -206,6 +211,22 @@ final class RepoSetupCommands {
       }
       ctx.info("Finished init for " + repo.repo + " using " + credentials);
       return ExitCodes.OK;
+    }
+
+    /**
+     * The zip's root becomes the trust anchor of every later pull: it must be a valid root signed
+     * by a threshold of its own root keys (a readable but invalid one fails init; nothing written).
+     */
+    private static void requireTrustworthyRoot(ObjectNode json, String what) {
+      SignedMetadata md = SignedMetadata.fromJson(json.deepCopy(), what);
+      RootRole root = RootRole.of(md, what).requireValid();
+      SignedMetadata.Verification v = root.verify(md, RootRole.ROOT);
+      if (!v.thresholdMet()) {
+        throw new CliException(
+            ExitCodes.OTHER,
+            what + " is not signed by a threshold of its own root keys: " + v.describe(),
+            "use the credentials.zip as downloaded from OTA Connect");
+      }
     }
 
     private static void refuseInitialized(Repository r) {

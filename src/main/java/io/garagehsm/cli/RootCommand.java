@@ -287,9 +287,10 @@ final class RootCommand {
         if (sigs == null) {
           Instant now = ctx.clock().instant();
           root =
-              root.withVersion(root.version() + 1).withExpires(expiry.resolve(root.expires(), now));
+              root.withVersion(root.nextVersion()).withExpires(expiry.resolve(root.expires(), now));
         }
-        RootRole finalRoot = RootRole.of(root.reencoded(), r.unsignedFile("root").toString());
+        RootRole finalRoot =
+            RootRole.of(root.reencoded(), r.unsignedFile("root").toString()).requireValid();
         Optional<SignedMetadata> previous = r.signedRole("root");
         checkVersion(r, previous, finalRoot.version());
         out = SignedMetadata.unsigned(finalRoot.reencoded());
@@ -391,7 +392,7 @@ final class RootCommand {
       Repository r = ctx.repo(repo.repo);
       try (RepoLock lock = r.lock()) {
         RootRole root = Support.unsignedRoot(r);
-        writeUnsigned(r, root.withVersion(root.version() + 1));
+        writeUnsigned(r, root.withVersion(root.nextVersion()));
       }
       ctx.info("Version incremented for unsigned root.json saved to " + r.unsignedFile("root"));
       return ExitCodes.OK;
@@ -423,7 +424,7 @@ final class RootCommand {
       ctx.repo(repo.repo);
       SignedMetadata md =
           SignedMetadata.fromJson(io.garagehsm.metadata.MetadataJson.read(input), input.toString());
-      RootRole root = RootRole.of(md, input.toString());
+      RootRole root = RootRole.of(md, input.toString()).requireValid();
       SignedMetadata.Verification v = root.verify(md, RootRole.ROOT);
       if (!v.thresholdMet()) {
         throw new CliException(

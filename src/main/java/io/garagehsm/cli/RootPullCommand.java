@@ -41,7 +41,7 @@ final class RootPullCommand implements Callable<Integer> {
     try (RepoLock lock = repo.lock()) {
       TufServerClient client = ServerAccess.client(ctx, repo);
       SignedMetadata server = client.root();
-      RootRole sr = RootRole.of(server, "root.json from " + client.server());
+      RootRole sr = RootRole.of(server, "root.json from " + client.server()).requireValid();
       SignedMetadata.Verification self = sr.verify(server, RootRole.ROOT);
       if (!self.thresholdMet()) {
         throw new CliException(
@@ -117,7 +117,7 @@ final class RootPullCommand implements Callable<Integer> {
                             "the chain is broken on the server; pass --force only if you trust"
                                 + " its current root"));
       }
-      RootRole nr = RootRole.of(next, v + ".root.json");
+      RootRole nr = RootRole.of(next, v + ".root.json").requireValid();
       if (nr.version() != v) {
         throw chainError(
             v + ".root.json has version " + nr.version() + ", expected " + v,

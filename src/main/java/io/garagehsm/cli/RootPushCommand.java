@@ -38,7 +38,7 @@ final class RootPushCommand implements Callable<Integer> {
                           "sign the root first: 'root sign -r "
                               + repoOption.repo
                               + " -k <key> …'"));
-      RootRole rr = RootRole.of(root, repo.signedFile(RootRole.ROOT).toString());
+      RootRole rr = RootRole.of(root, repo.signedFile(RootRole.ROOT).toString()).requireValid();
       SignedMetadata.Verification v = rr.verify(root, RootRole.ROOT);
       if (!v.thresholdMet()) {
         throw new CliException(

@@ -3,6 +3,7 @@ package io.garagehsm.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataException;
+import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufKey;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -391,6 +393,7 @@ final class TargetsCommand {
           out.requireAscii();
           byte[] data = t.canonical();
           for (Map.Entry<String, String> e : sigs.entrySet()) {
+            warnIfNotTargetsKey(r, e.getKey());
             TufSignature s = Support.externalSignature(r.keys(), e.getKey(), e.getValue(), data);
             out = out.withSignature(s);
           }
@@ -399,6 +402,7 @@ final class TargetsCommand {
           TargetsRole signedRole =
               t.withVersion(version != null ? version : t.version() + 1)
                   .withExpires(expiry.resolve(t.expires(), now));
+          warnIfNotTargetsKey(r, keyNames.get(keyNames.size() - 1));
           List<Signer> signers =
               Support.signers(ctx, r.keys(), List.of(keyNames.get(keyNames.size() - 1)));
           try {
@@ -411,6 +415,35 @@ final class TargetsCommand {
       }
       ctx.info("signed targets.json to " + r.signedFile("targets"));
       return ExitCodes.OK;
+    }
+
+    /** Before signing: a key the local root's targets role does not list makes a useless file. */
+    private void warnIfNotTargetsKey(Repository r, String keyName) {
+      RootRole root;
+      TufKey key;
+      try {
+        Optional<SignedMetadata> local = r.signedRole(RootRole.ROOT);
+        if (local.isEmpty()) {
+          return;
+        }
+        root = RootRole.of(local.get(), r.signedFile(RootRole.ROOT).toString());
+        key = r.keys().publicKey(keyName);
+      } catch (RuntimeException e) {
+        return; // signing reports an unreadable key; verification an unreadable root
+      }
+      if (!root.listsKey(RootRole.TARGETS, key)) {
+        ctx.warn(
+            "key '"
+                + keyName
+                + "' ("
+                + key.keyId()
+                + ") is not a key of the targets role in "
+                + r.signedFile(RootRole.ROOT)
+                + " (v"
+                + root.version()
+                + "); the server and devices will reject targets.json signed by it. Sign with"
+                + " a key the targets role lists, or 'root pull' if the root changed");
+      }
     }
   }
 

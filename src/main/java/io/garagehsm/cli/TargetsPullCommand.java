@@ -36,6 +36,13 @@ final class TargetsPullCommand implements Callable<Integer> {
               + " content (after a targets key rotation, to be able to push new targets).")
   boolean checksumOnly;
 
+  @Option(
+      names = "--force",
+      description =
+          "Accept a targets.json older than the version held locally (roles/targets.json,"
+              + " roles/unsigned/targets.json); without it such a rollback is refused.")
+  boolean force;
+
   TargetsPullCommand(CliContext ctx) {
     this.ctx = ctx;
   }
@@ -46,7 +53,7 @@ final class TargetsPullCommand implements Callable<Integer> {
     ServerAccess.requireReposerver(repo);
     try (RepoLock lock = repo.lock()) {
       TufServerClient client = ServerAccess.client(ctx, repo);
-      pull(ctx, repo, client, null, checksumOnly);
+      pull(ctx, repo, client, null, checksumOnly, force);
       return ExitCodes.OK;
     }
   }
@@ -57,6 +64,17 @@ final class TargetsPullCommand implements Callable<Integer> {
    */
   static void pull(
       CliContext ctx, Repository repo, TufServerClient client, RootRole root, boolean sumOnly) {
+    pull(ctx, repo, client, root, sumOnly, false);
+  }
+
+  /** As above; {@code force} accepts a targets.json older than the one held locally. */
+  static void pull(
+      CliContext ctx,
+      Repository repo,
+      TufServerClient client,
+      RootRole root,
+      boolean sumOnly,
+      boolean force) {
     TufServerClient.FetchedTargets f = client.targets();
     SignedMetadata t = f.targets();
     if (f.checksum() == null) {
@@ -94,6 +112,7 @@ final class TargetsPullCommand implements Callable<Integer> {
                           "run 'root pull -r " + repo.name() + "' first"));
       rr = RootRole.of(local, repo.signedFile(RootRole.ROOT).toString());
     }
+    rr.requireValid();
     SignedMetadata.Verification v = rr.verify(t, RootRole.TARGETS);
     if (!v.thresholdMet()) {
       throw new CliException(
@@ -118,6 +137,7 @@ final class TargetsPullCommand implements Callable<Integer> {
               + repo.name()
               + "'). Otherwise run 'root pull' to get the current root");
     }
+    checkRollback(ctx, repo, t.version(), f.checksum(), force);
     repo.writeUnsignedRole(RootRole.TARGETS, t.signed());
     repo.writeTargetsChecksum(f.checksum());
     ServerAccess.warnExpiry(ctx, "targets.json v" + t.version(), t);
@@ -145,5 +165,50 @@ final class TargetsPullCommand implements Callable<Integer> {
     } catch (IOException | UncheckedIOException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Refuses a validly signed targets.json older than the newest version held locally: a server (or
+   * proxy) replaying old metadata would otherwise get old content re-signed under a new version.
+   * The same envelope as last pulled or pushed (same role checksum) is never a rollback, so a sign
+   * or increment-version that was not pushed does not block a pull.
+   */
+  private static void checkRollback(
+      CliContext ctx, Repository repo, int serverVersion, String checksum, boolean force) {
+    if (repo.targetsChecksum().filter(checksum::equals).isPresent()) {
+      return;
+    }
+    Path heldFile = null;
+    int held = -1;
+    for (Path p : List.of(repo.unsignedFile(RootRole.TARGETS), repo.signedFile(RootRole.TARGETS))) {
+      java.util.OptionalInt v =
+          io.garagehsm.metadata.MetadataJson.versionIn(
+              p, p.equals(repo.signedFile(RootRole.TARGETS)));
+      if (v.isPresent() && v.getAsInt() > held) {
+        held = v.getAsInt();
+        heldFile = p;
+      }
+    }
+    if (serverVersion >= held) {
+      return;
+    }
+    String what =
+        "targets.json v"
+            + serverVersion
+            + " from the server is older than v"
+            + held
+            + " held locally in "
+            + heldFile;
+    if (force) {
+      ctx.warn(what + "; accepted because of --force");
+      return;
+    }
+    throw new CliException(
+        ExitCodes.EXPLAINED,
+        what + " (a rollback); nothing was written",
+        "if the server really went back (e.g. restored from a backup) or the local version was"
+            + " raised by hand, run 'targets pull -r "
+            + repo.name()
+            + " --force'");
   }
 }

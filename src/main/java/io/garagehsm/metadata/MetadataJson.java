@@ -22,12 +22,14 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Reading and writing metadata JSON. Parsing keeps object key order and number literals as written,
@@ -105,6 +107,46 @@ public final class MetadataJson {
   /** Reads and parses a JSON file of up to {@code max} bytes; errors name the file. */
   public static JsonNode read(Path file, long max, String kind) {
     return parse(InputFile.read(file, max, kind), file.toString());
+  }
+
+  /**
+   * The integer {@code version} of a metadata file, read by streaming (a 100k-target file is not
+   * built as a tree): the top-level field of an unsigned file, or {@code signed.version} of an
+   * envelope. Empty when the file is missing, unreadable, or has no integer version.
+   */
+  public static OptionalInt versionIn(Path file, boolean envelope) {
+    if (!Files.isRegularFile(file)) {
+      return OptionalInt.empty();
+    }
+    try (JsonParser p = FACTORY.createParser(file.toFile())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return OptionalInt.empty();
+      }
+      if (envelope && !enterField(p, "signed")) {
+        return OptionalInt.empty();
+      }
+      if (enterField(p, "version")
+          && p.currentToken() == JsonToken.VALUE_NUMBER_INT
+          && p.getNumberType() == JsonParser.NumberType.INT) {
+        return OptionalInt.of(p.getIntValue());
+      }
+      return OptionalInt.empty();
+    } catch (IOException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** Moves to the value of {@code name} in the current object; false at the object's end. */
+  private static boolean enterField(JsonParser p, String name) throws IOException {
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken v = p.nextToken();
+      if (field.equals(name)) {
+        return v == JsonToken.START_OBJECT || v.isScalarValue();
+      }
+      p.skipChildren();
+    }
+    return false;
   }
 
   /** Parses an object; anything else is an error naming the input. */

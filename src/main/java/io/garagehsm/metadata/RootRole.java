@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A read-only typed view of a root's {@code signed} object (compat spec §6.2), plus edits that
@@ -56,8 +57,18 @@ public final class RootRole {
     return signed.deepCopy();
   }
 
+  /**
+   * {@code version}; a value that is not an integer from 0 to 2^31-1 is refused, naming the file (a
+   * literal like {@code 1e999} must not silently become 0).
+   */
   public int version() {
-    return signed.path("version").asInt(-1);
+    JsonNode v = signed.get("version");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+      throw new MetadataException(
+          what + ": \"version\" must be an integer from 1 to " + Integer.MAX_VALUE + ", not " + v,
+          "write the version as a plain integer, e.g. \"version\": 1 (aktualizr reads an int)");
+    }
+    return v.intValue();
   }
 
   public Instant expires() {
@@ -110,6 +121,14 @@ public final class RootRole {
     if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
       throw new MetadataException(what + " has no valid \"version\" (a non-negative integer)");
     }
+    for (String name : roleNames()) {
+      JsonNode t = signed.get("roles").get(name).path("threshold");
+      if (!t.isIntegralNumber() || !t.canConvertToInt()) {
+        throw invalid(
+            "roles." + name + ".threshold must be an integer, not " + t,
+            "write the threshold as a plain integer, e.g. \"threshold\": 1");
+      }
+    }
     ObjectNode o = MetadataJson.object();
     ObjectNode k = o.putObject("keys");
     keys().forEach((id, key) -> k.set(id, key.toJson()));
@@ -126,6 +145,131 @@ public final class RootRole {
     o.put("consistent_snapshot", cs.booleanValue());
     o.put("_type", "Root");
     return o;
+  }
+
+  /** The four roles every root needs: devices and the server look each one up. */
+  public static final List<String> REQUIRED_ROLES = List.of(ROOT, TARGETS, "snapshot", "timestamp");
+
+  private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern EXPIRES =
+      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
+
+  /**
+   * Refuses a root that devices or the server would reject, or that would let one key count twice:
+   * every required role present; each threshold an integer from 1 to the number of DISTINCT keys
+   * the role lists; every listed key ID present in {@code keys}; every entry of {@code keys} under
+   * its recomputed key ID (SHA-256 of the DER SubjectPublicKeyInfo, compat spec §7.1); version an
+   * integer in 1..2^31-1; {@code expires} in whole seconds UTC. The error names the field and the
+   * fix. Called wherever a root is signed, pushed or trusted.
+   */
+  public RootRole requireValid() {
+    int version = version();
+    if (version < 1) {
+      throw invalid(
+          "\"version\" must be an integer from 1 to " + Integer.MAX_VALUE + ", not " + version,
+          "set \"version\" to the previous root's version (root sign adds 1)");
+    }
+    JsonNode exp = signed.get("expires");
+    if (exp == null || !exp.isTextual() || !EXPIRES.matcher(exp.textValue()).matches()) {
+      throw invalid(
+          "\"expires\" must be UTC in whole seconds (YYYY-MM-DDTHH:MM:SSZ), not " + exp,
+          "write it like 2030-01-01T00:00:00Z, or sign with --expires / --expire-after");
+    }
+    expires();
+    Map<String, TufKey> keys = keys();
+    for (Map.Entry<String, TufKey> e : keys.entrySet()) {
+      String computed = e.getValue().keyId();
+      if (!computed.equals(e.getKey())) {
+        throw invalid(
+            "keys: the key listed as "
+                + e.getKey()
+                + " has key ID "
+                + computed
+                + " (SHA-256 of its DER SubjectPublicKeyInfo); a key under a wrong ID could count"
+                + " twice toward a threshold",
+            "list the key only under " + computed + ", in \"keys\" and in the roles' \"keyids\"");
+      }
+    }
+    for (String name : REQUIRED_ROLES) {
+      JsonNode r = signed.get("roles").get(name);
+      if (r == null || !r.isObject()) {
+        throw invalid(
+            "roles." + name + " is missing; devices and the server need the " + name + " role",
+            "restore roles." + name + " from roles/root.json (or 'root pull')");
+      }
+    }
+    for (String name : roleNames()) {
+      checkRole(name, keys, REQUIRED_ROLES.contains(name));
+    }
+    return this;
+  }
+
+  private void checkRole(String name, Map<String, TufKey> keys, boolean required) {
+    JsonNode r = signed.get("roles").get(name);
+    String field = "roles." + name;
+    if (!r.isObject() || !r.path("keyids").isArray()) {
+      throw invalid(
+          field + " has no \"keyids\" array",
+          "write " + field + " as {\"keyids\": [...], \"threshold\": 1}");
+    }
+    Set<TufKey> distinct = new HashSet<>();
+    for (JsonNode k : r.get("keyids")) {
+      if (!k.isTextual() || !KEY_ID.matcher(k.textValue()).matches()) {
+        throw invalid(
+            field + ".keyids: " + k + " is not a key ID (64 lower-case hex characters)",
+            "list key IDs as 'user-keys id' prints them");
+      }
+      TufKey key = keys.get(k.textValue());
+      if (key == null) {
+        throw invalid(
+            field + ".keyids lists " + k.textValue() + ", which is not in \"keys\"",
+            "add the key with 'root key add' / 'root targets-key add', or remove the ID");
+      }
+      distinct.add(key);
+    }
+    if (!required) {
+      return;
+    }
+    JsonNode t = r.get("threshold");
+    int n = distinct.size();
+    if (t == null
+        || !t.isIntegralNumber()
+        || !t.canConvertToInt()
+        || t.intValue() < 1
+        || t.intValue() > n) {
+      throw invalid(
+          field
+              + ".threshold must be an integer from 1 to "
+              + n
+              + " (the number of distinct keys the role lists), not "
+              + t,
+          n == 0
+              ? "add a key to the " + name + " role"
+              : "set "
+                  + field
+                  + ".threshold to a value from 1 to "
+                  + n
+                  + ", or add keys to the role");
+    }
+  }
+
+  private MetadataException invalid(String problem, String hint) {
+    return new MetadataException(what + ": " + problem, hint);
+  }
+
+  /** Whether {@code roleName} lists {@code key} (compared by public key, not by the ID written). */
+  public boolean listsKey(String roleName, TufKey key) {
+    JsonNode r = signed.get("roles").get(roleName);
+    if (r == null) {
+      return false;
+    }
+    Map<String, TufKey> keys = keys();
+    for (JsonNode id : r.path("keyids")) {
+      if (key.equals(keys.get(id.asText()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Checks an envelope's signatures against one of this root's roles. */
@@ -175,6 +319,17 @@ public final class RootRole {
     ((ObjectNode) s.get("roles").get(roleName)).put("threshold", threshold);
     pruneKeys(s);
     return new RootRole(s, what);
+  }
+
+  /** {@code version() + 1}; refuses to go past 2^31-1, the last version aktualizr can read. */
+  public int nextVersion() {
+    int v = version();
+    if (v == Integer.MAX_VALUE) {
+      throw invalid(
+          "\"version\" " + v + " is the last one aktualizr can read (an int); there is no next",
+          "set \"version\" back to the version of roles/root.json");
+    }
+    return v + 1;
   }
 
   public RootRole withVersion(int version) {

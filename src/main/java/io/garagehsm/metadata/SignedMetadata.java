@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -135,8 +136,9 @@ public final class SignedMetadata {
   }
 
   /**
-   * Checks the signatures against a role's keys. Each key counts once; signatures by keys the role
-   * does not list are reported but do not count.
+   * Checks the signatures against a role's keys. Each key counts once, however many key IDs it is
+   * listed under (python-tuf's threshold rule); signatures by keys the role does not list are
+   * reported but do not count.
    */
   public Verification verify(
       Map<String, TufKey> keys, Collection<String> roleKeyIds, int threshold) {
@@ -144,24 +146,36 @@ public final class SignedMetadata {
     Set<String> valid = new LinkedHashSet<>();
     Set<String> invalid = new LinkedHashSet<>();
     Set<String> unknown = new LinkedHashSet<>();
+    Set<String> duplicate = new LinkedHashSet<>();
+    Set<TufKey> counted = new HashSet<>();
     for (TufSignature s : signatures) {
       TufKey k = keys.get(s.keyId());
       if (k == null || !roleKeyIds.contains(s.keyId())) {
         unknown.add(s.keyId());
       } else if (s.method() == k.type().method()
           && s.method().verify(k.publicKey(), data, s.sig())) {
-        valid.add(s.keyId());
+        if (counted.add(k)) {
+          valid.add(s.keyId());
+        } else if (!valid.contains(s.keyId())) {
+          duplicate.add(s.keyId());
+        }
       } else {
         invalid.add(s.keyId());
       }
     }
     Set<String> missing = new LinkedHashSet<>(roleKeyIds);
     missing.removeAll(valid);
+    for (String id : roleKeyIds) {
+      if (counted.contains(keys.get(id))) {
+        missing.remove(id);
+      }
+    }
     return new Verification(
         List.copyOf(valid),
         List.copyOf(invalid),
         List.copyOf(unknown),
         List.copyOf(missing),
+        List.copyOf(duplicate),
         threshold);
   }
 
@@ -172,6 +186,8 @@ public final class SignedMetadata {
    * @param invalid role keys whose signature did not verify
    * @param unknown signatures by keys the role does not list
    * @param missing role keys without a valid signature
+   * @param duplicate key IDs whose valid signature did not count: the same key already counted
+   *     under another ID
    * @param threshold the role's threshold
    */
   public record Verification(
@@ -179,6 +195,7 @@ public final class SignedMetadata {
       List<String> invalid,
       List<String> unknown,
       List<String> missing,
+      List<String> duplicate,
       int threshold) {
     public boolean thresholdMet() {
       return threshold >= 1 && valid.size() >= threshold;
@@ -193,6 +210,10 @@ public final class SignedMetadata {
       }
       if (!unknown.isEmpty()) {
         b.append("; signed by keys the role does not list: ").append(String.join(", ", unknown));
+      }
+      if (!duplicate.isEmpty()) {
+        b.append("; not counted twice (same key under another ID): ")
+            .append(String.join(", ", duplicate));
       }
       return b.toString();
     }

@@ -516,6 +516,11 @@ public final class TestReposerver implements AutoCloseable {
     roots.set(version - 1, md.toJson());
   }
 
+  /** Serves {@code md} as targets.json from now on (a replayed or crafted targets, for tests). */
+  public synchronized void replaceTargets(SignedMetadata md) {
+    targets = md.toJson();
+  }
+
   /** A no-auth credentials.zip for this server, like the vectors' (init reads it). */
   public synchronized Path writeCredentialsZip(Path zip) {
     try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
@@ -968,6 +973,12 @@ public final class TestReposerver implements AutoCloseable {
     RootRole next = RootRole.of(signed, "new root");
     if (next.version() != current.version() + 1) {
       problems.add("Invalid version bump from " + current.version() + " to " + next.version());
+    }
+    // libtuf RoleValidation.roleIsValid: a root role threshold <= 0 is refused outright
+    for (RootRole rr : List.of(current, next)) {
+      if (rr.role("root").threshold() <= 0) {
+        problems.add("invalid threshold for root role version " + rr.version());
+      }
     }
     SignedMetadata.Verification byOld = current.verify(md, "root");
     if (!byOld.thresholdMet()) {
