@@ -5,9 +5,11 @@ import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.TargetManifest;
 import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.targets.TargetBatch;
 import io.garagehsm.ops.targets.TargetEntry;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
@@ -15,19 +17,15 @@ import io.garagehsm.signing.MetadataSigner;
 import io.garagehsm.signing.Signer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -166,12 +164,24 @@ final class TargetsCommand {
   @Command(
       name = "add",
       description =
-          "Add (or replace) a target <name>-<version> in the unsigned targets.json. All signed"
-              + " strings must be ASCII.")
+          "Add (or replace) a target <name>-<version> in the unsigned targets.json, or many"
+              + " targets from a --manifest in one run. All signed strings must be ASCII.")
   static final class Add implements Callable<Integer> {
     private final CliContext ctx;
     @Mixin RepoOption repo;
-    @Mixin TargetOptions target;
+
+    @Option(
+        names = "--manifest",
+        paramLabel = "<file|->",
+        description =
+            "Add every target of this JSON array or JSON Lines file ('-': standard input) instead"
+                + " of one: each entry has the fields name, version, length, sha256, hardwareids,"
+                + " and optionally format, url, customMeta, meaning what the flags mean. All entries"
+                + " are checked before anything is written; an error names the entry (exit 1).")
+    String manifest;
+
+    @ArgGroup(exclusive = false)
+    TargetOptions target;
 
     Add(CliContext ctx) {
       this.ctx = ctx;
@@ -179,27 +189,55 @@ final class TargetsCommand {
 
     @Override
     public Integer call() {
-      TargetEntry spec = target.spec();
-      ObjectNode item = spec.item(ctx.clock().instant());
+      Map<String, ObjectNode> items;
+      if (manifest != null) {
+        if (target != null) {
+          throw new CliException(
+              ExitCodes.USAGE, "--manifest and --name/--version/... exclude each other", null);
+        }
+        items = manifestItems(manifest, TargetManifest.Kind.ADD, ctx.clock().instant());
+      } else {
+        if (target == null) {
+          throw new CliException(
+              ExitCodes.USAGE,
+              "targets add needs --name, --version, --length, --sha256 and --hardwareids, or"
+                  + " --manifest",
+              "see 'targets add --help'");
+        }
+        TargetEntry spec = target.spec();
+        items = Map.of(spec.filename(), spec.item(ctx.clock().instant()));
+      }
       Repository r = Support.reposerverRepo(ctx, repo.repo);
       try (RepoLock lock = r.lock()) {
         TargetsRole t = Support.unsignedTargets(r);
-        writeUnsigned(r, t.withTarget(spec.filename(), item));
+        writeUnsigned(r, t.withTargets(items));
       }
-      ctx.info("added target to " + r.unsignedFile("targets"));
+      ctx.info(
+          (items.size() == 1 ? "added target to " : "added " + items.size() + " targets to ")
+              + r.unsignedFile("targets"));
       return ExitCodes.OK;
     }
   }
 
-  @Command(
-      name = "add-uploaded",
-      description =
-          "Add a target for a file uploaded with 'targets upload': length and SHA-256 are"
-              + " computed from the local file; format BINARY, no uri, cliUploaded true.")
-  static final class AddUploaded implements Callable<Integer> {
-    private final CliContext ctx;
-    @Mixin RepoOption repo;
+  /** The targets of a manifest file ({@code -}: standard input), all checked (ops.targets). */
+  static Map<String, ObjectNode> manifestItems(
+      String manifest, TargetManifest.Kind kind, Instant now) {
+    if (manifest.equals("-")) {
+      return TargetBatch.items(System.in, "the manifest on standard input", kind, now);
+    }
+    Path file = Path.of(manifest);
+    try (InputStream in = Files.newInputStream(file)) {
+      return TargetBatch.items(in, file.toString(), kind, now);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new CliException(ExitCodes.EXPLAINED, "manifest " + file + " does not exist", null);
+    } catch (IOException e) {
+      throw new CliException(
+          ExitCodes.EXPLAINED, "cannot read manifest " + file + ": " + e.getMessage(), null);
+    }
+  }
 
+  /** The single-file options of {@code targets add-uploaded}. */
+  static final class UploadedOptions {
     @Option(
         names = {"-i", "--input"},
         required = true,
@@ -228,6 +266,30 @@ final class TargetsCommand {
             "JSON object deep-merged into the target's custom field; it must not set name,"
                 + " version, hardwareIds, targetFormat, uri or cliUploaded.")
     String customMeta;
+  }
+
+  @Command(
+      name = "add-uploaded",
+      description =
+          "Add a target for a file uploaded with 'targets upload': length and SHA-256 are"
+              + " computed from the local file; format BINARY, no uri, cliUploaded true. With"
+              + " --manifest, many files in one run.")
+  static final class AddUploaded implements Callable<Integer> {
+    private final CliContext ctx;
+    @Mixin RepoOption repo;
+
+    @Option(
+        names = "--manifest",
+        paramLabel = "<file|->",
+        description =
+            "Add every file of this JSON array or JSON Lines file ('-': standard input): each"
+                + " entry has the fields input (a path, relative to the current folder), name,"
+                + " version, hardwareids and optionally customMeta. All files are read and all"
+                + " entries checked before anything is written; an error names the entry (exit 1).")
+    String manifest;
+
+    @ArgGroup(exclusive = false)
+    UploadedOptions file;
 
     AddUploaded(CliContext ctx) {
       this.ctx = ctx;
@@ -235,29 +297,41 @@ final class TargetsCommand {
 
     @Override
     public Integer call() {
-      long length;
-      String sha;
-      try (InputStream in = Files.newInputStream(input)) {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        DigestInputStream din = new DigestInputStream(in, md);
-        length = din.transferTo(java.io.OutputStream.nullOutputStream());
-        sha = HexFormat.of().formatHex(md.digest());
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw new CliException(ExitCodes.OTHER, input + " does not exist", null);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + input + ": " + e.getMessage(), e);
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
+      Map<String, ObjectNode> items;
+      if (manifest != null) {
+        if (file != null) {
+          throw new CliException(
+              ExitCodes.USAGE, "--manifest and -i/--name/--version/... exclude each other", null);
+        }
+        items = manifestItems(manifest, TargetManifest.Kind.ADD_UPLOADED, ctx.clock().instant());
+      } else {
+        if (file == null) {
+          throw new CliException(
+              ExitCodes.USAGE,
+              "targets add-uploaded needs -i, --name, --version and --hardwareids, or --manifest",
+              "see 'targets add-uploaded --help'");
+        }
+        TargetBatch.FileDigest d = TargetBatch.digest(file.input);
+        TargetEntry spec =
+            new TargetEntry(
+                file.name,
+                file.version,
+                d.length(),
+                d.sha256(),
+                file.hardwareIds,
+                "binary",
+                null,
+                file.customMeta,
+                true);
+        items = Map.of(spec.filename(), spec.item(ctx.clock().instant()));
       }
-      TargetEntry spec =
-          new TargetEntry(
-              name, version, length, sha, hardwareIds, "binary", null, customMeta, true);
-      ObjectNode item = spec.item(ctx.clock().instant());
       Repository r = Support.reposerverRepo(ctx, repo.repo);
       try (RepoLock lock = r.lock()) {
-        writeUnsigned(r, Support.unsignedTargets(r).withTarget(spec.filename(), item));
+        writeUnsigned(r, Support.unsignedTargets(r).withTargets(items));
       }
-      ctx.info("added target to " + r.unsignedFile("targets"));
+      ctx.info(
+          (items.size() == 1 ? "added target to " : "added " + items.size() + " targets to ")
+              + r.unsignedFile("targets"));
       return ExitCodes.OK;
     }
   }

@@ -213,6 +213,19 @@ public final class TargetsRole {
     return new TargetsRole(expires, version, t, delegations, custom);
   }
 
+  /**
+   * Adds or replaces many targets in one copy (a manifest of thousands would otherwise copy the map
+   * once per target), in the given order; all are checked before the new view exists.
+   */
+  public TargetsRole withTargets(Map<String, ObjectNode> items) {
+    LinkedHashMap<String, ObjectNode> t = copyTargets();
+    for (Map.Entry<String, ObjectNode> e : items.entrySet()) {
+      checkFilename(e.getKey(), "target");
+      t.put(e.getKey(), item(e.getValue(), "target \"" + e.getKey() + "\""));
+    }
+    return new TargetsRole(expires, version, t, delegations, custom);
+  }
+
   /** Removes a target; the error says it is not there. */
   public TargetsRole withoutTarget(String filename) {
     if (!targets.containsKey(filename)) {
