@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages garage-hsm's build, tests and demo need, when missing:
 # a JDK 17+ (the machine's), SoftHSM2 (the test and demo token), OpenSC's pkcs11-tool (adopting keys
-# made by another tool), openssl (the independent verifier in tests) and gcc (tests build small
-# fake PKCS#11 libraries to prove what is and is not loaded). Debian/Ubuntu only.
+# made by another tool), openssl (the independent verifier in tests), gcc (tests build small
+# fake PKCS#11 libraries to prove what is and is not loaded, and a logging PKCS#11 shim), and for
+# the remote-token tests p11-kit (p11-kit server), p11-kit-modules (its client module), socat (the
+# TCP hop) and libp11-kit-dev (pkcs11.h for the shim). Debian/Ubuntu only.
 set -euo pipefail
 
 need=()
@@ -12,11 +14,16 @@ command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+[ -e /usr/include/stdio.h ] || need+=(libc6-dev)
+command -v p11-kit >/dev/null 2>&1 || need+=(p11-kit)
+[ -e /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so ] || need+=(p11-kit-modules)
+command -v socat >/dev/null 2>&1 || need+=(socat)
+[ -e /usr/include/p11-kit-1/p11-kit/pkcs11.h ] || need+=(libp11-kit-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: missing ${need[*]} and no apt-get to install them" >&2
-    echo "hint: install SoftHSM2, OpenSC and OpenSSL with your package manager" >&2
+    echo "hint: install SoftHSM2, OpenSC, OpenSSL, p11-kit (+ client module), socat, gcc and the p11-kit headers with your package manager" >&2
     exit 1
   fi
   sudo=""
@@ -28,7 +35,8 @@ fi
 
 # Fail, never skip: the token tests need these.
 for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(command -v pkcs11-tool)" \
-  "$(command -v gcc)"; do
+  "$(command -v gcc)" "$(command -v p11-kit)" /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
+  "$(command -v socat)" /usr/include/p11-kit-1/p11-kit/pkcs11.h; do
   if [ ! -e "$f" ]; then
     echo "error: $f is missing after installation" >&2
     exit 1

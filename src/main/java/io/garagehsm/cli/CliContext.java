@@ -243,7 +243,8 @@ public final class CliContext {
               locator,
               pins,
               this::info,
-              global.allowFinalPinTry());
+              global.allowFinalPinTry(),
+              global.maxSessions());
     }
     return tokens;
   }

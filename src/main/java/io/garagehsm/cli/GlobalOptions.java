@@ -71,6 +71,16 @@ public final class GlobalOptions {
       description = "Log in even when the token says one wrong PIN more locks it.")
   boolean allowFinalPinTry;
 
+  @Option(
+      names = "--max-sessions",
+      scope = ScopeType.INHERIT,
+      paramLabel = "<n>",
+      description =
+          "Most PKCS#11 sessions to open on one token at once (default 4, never more than the"
+              + " token allows); lower it for tokens whose sessions are shared and scarce"
+              + " (YubiHSM 2: 16 for all clients).")
+  Integer maxSessions;
+
   public Path homeDir() {
     return homeDir != null ? homeDir : Path.of("tuf");
   }
@@ -101,5 +111,17 @@ public final class GlobalOptions {
 
   public boolean allowFinalPinTry() {
     return allowFinalPinTry;
+  }
+
+  /** {@code --max-sessions}, or 0 for the default. */
+  public int maxSessions() {
+    if (maxSessions == null) {
+      return 0;
+    }
+    if (maxSessions < 1) {
+      throw new CliException(
+          ExitCodes.USAGE, "--max-sessions must be at least 1, not " + maxSessions, null);
+    }
+    return maxSessions;
   }
 }

@@ -5,13 +5,14 @@ import io.garagehsm.pkcs11.IaikTokenDiscovery.FoundToken;
 import io.garagehsm.secret.SecretSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.xipki.pkcs11.wrapper.PKCS11Module;
-import org.xipki.pkcs11.wrapper.Session;
 
 /**
- * The default backend, on org.xipki ipkcs11wrapper. Uses plain sessions (no session pool), one per
- * opened key, and only single-part C_Sign.
+ * The default backend, on org.xipki ipkcs11wrapper. One login and one bounded session pool per
+ * token ({@link IaikTokenSessions}), shared by every key opened on it; only single-part C_Sign.
  *
  * <p>This class holds the module reference and the open keys, and strings the concerns together:
  * {@link IaikTokenDiscovery} (slots, tokens, selection), {@link IaikLogin} (sessions, PIN counters,
@@ -28,6 +29,8 @@ class IaikTokenBackend implements TokenBackend {
   private final IaikKeyObjects keyObjects;
   private final IaikKeyGeneration generation;
   private final List<IaikTokenKey> openKeys = new ArrayList<>();
+  private final Map<String, IaikTokenSessions> sessionsByToken = new LinkedHashMap<>();
+  private final Map<String, IaikTokenSessions> sessionsBySelector = new LinkedHashMap<>();
   private boolean closed;
 
   IaikTokenBackend(Path modulePath, BackendOptions options, boolean sharedWithSunPkcs11) {
@@ -69,12 +72,41 @@ class IaikTokenBackend implements TokenBackend {
     return generation;
   }
 
+  IaikTokenDiscovery discovery() {
+    return discovery;
+  }
+
+  /**
+   * The login and session pool of the token the URI selects, made on first use; keyed by serial and
+   * label, not slot (slot IDs may change when the module reconnects).
+   */
+  synchronized IaikTokenSessions sessions(Pkcs11Uri uri) {
+    ensureOpen();
+    // A URI seen before needs no slot scan: that scan would fail on a dropped connection before
+    // the pool could reconnect.
+    String selector = uri.tokenPart().withoutQuery().toString();
+    IaikTokenSessions known = sessionsBySelector.get(selector);
+    if (known != null) {
+      return known;
+    }
+    FoundToken token = selectToken(uri);
+    String key = token.description().serial() + "\u0000" + token.label();
+    IaikTokenSessions pool =
+        sessionsByToken.computeIfAbsent(key, k -> new IaikTokenSessions(this, token, uri));
+    sessionsBySelector.put(selector, pool);
+    return pool;
+  }
+
   // ---- tokens ----------------------------------------------------------------------------
 
   @Override
   public List<TokenDescription> tokens() {
     ensureOpen();
-    return discovery.findTokens(true).stream().map(FoundToken::description).toList();
+    List<FoundToken> found = discovery.findTokens(true);
+    if (found.isEmpty()) {
+      discovery.requireReachableServer();
+    }
+    return found.stream().map(FoundToken::description).toList();
   }
 
   /** Selects exactly one initialised token by the URI's token attributes. */
@@ -92,21 +124,14 @@ class IaikTokenBackend implements TokenBackend {
 
   @Override
   public List<KeyDescription> keys(Pkcs11Uri tokenUri, SecretSource pinsOrNull) {
-    FoundToken token = selectToken(tokenUri);
-    Session session = login.openSession(token, false);
-    boolean loggedIn = false;
-    try {
-      if (pinsOrNull != null) {
-        login.login(session, token, tokenUri, pinsOrNull);
-        loggedIn = true;
-      }
-      return keyObjects.describeKeys(session, token, tokenUri.tokenPart(), loggedIn);
-    } finally {
-      if (loggedIn) {
-        login.logout(session, token.slotId());
-      }
-      IaikLogin.closeQuietly(session);
+    IaikTokenSessions sessions = sessions(tokenUri);
+    if (pinsOrNull != null) {
+      sessions.ensureLoggedIn(tokenUri, pinsOrNull);
     }
+    boolean loggedIn = pinsOrNull != null;
+    return sessions.call(
+        (session, g) ->
+            keyObjects.describeKeys(session, sessions.token(), tokenUri.tokenPart(), loggedIn));
   }
 
   // ---- open ------------------------------------------------------------------------------
@@ -125,21 +150,12 @@ class IaikTokenBackend implements TokenBackend {
           "list the token's keys to see their labels and ids",
           null);
     }
-    FoundToken token = selectToken(keyUri);
-    Session session = login.openSession(token, false);
-    boolean loggedIn = false;
-    try {
-      login.login(session, token, keyUri, pins);
-      loggedIn = true;
-      LocatedKey key = IaikKeyObjects.locatePrivateKey(session, token, keyUri);
-      return register(session, token, keyUri, pins, key);
-    } catch (RuntimeException e) {
-      if (loggedIn) {
-        login.logout(session, token.slotId());
-      }
-      IaikLogin.closeQuietly(session);
-      throw e;
-    }
+    IaikTokenSessions sessions = sessions(keyUri);
+    sessions.ensureLoggedIn(keyUri, pins);
+    LocatedKey key =
+        sessions.call(
+            (session, g) -> IaikKeyObjects.locatePrivateKey(session, sessions.token(), keyUri));
+    return register(sessions, keyUri, pins, key);
   }
 
   // ---- generate --------------------------------------------------------------------------
@@ -155,39 +171,31 @@ class IaikTokenBackend implements TokenBackend {
     if (label == null || label.isBlank()) {
       throw new IllegalArgumentException("a key label is required");
     }
-    FoundToken token = selectToken(tokenUri);
-    generation.checkMechanisms(token, algorithm);
-    Session session = login.openSession(token, true);
-    boolean loggedIn = false;
-    try {
-      login.login(session, token, tokenUri, pins);
-      loggedIn = true;
-      LocatedKey key = generation.generate(session, token, tokenUri, label, algorithm);
-      return register(session, token, tokenUri, pins, key);
-    } catch (RuntimeException e) {
-      if (loggedIn) {
-        login.logout(session, token.slotId());
-      }
-      IaikLogin.closeQuietly(session);
-      throw e;
-    }
+    IaikTokenSessions sessions = sessions(tokenUri);
+    generation.checkMechanisms(sessions.token(), algorithm);
+    sessions.ensureLoggedIn(tokenUri, pins);
+    // Never repeated after a reconnect: the pair may exist already (the next run's label check
+    // then refuses to make a second one).
+    LocatedKey key =
+        sessions.call(
+            (session, g) ->
+                generation.generate(session, sessions.token(), tokenUri, label, algorithm),
+            false);
+    return register(sessions, tokenUri, pins, key);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
   private synchronized IaikTokenKey register(
-      Session session, FoundToken token, Pkcs11Uri uri, SecretSource pins, LocatedKey key) {
+      IaikTokenSessions sessions, Pkcs11Uri uri, SecretSource pins, LocatedKey key) {
     Pkcs11Uri keyUri = uri.withObject(key.label(), key.id());
-    IaikTokenKey opened = new IaikTokenKey(this, session, token, keyUri, pins, key);
+    IaikTokenKey opened = new IaikTokenKey(this, sessions, keyUri, pins, key);
     openKeys.add(opened);
     return opened;
   }
 
-  synchronized void closeKey(IaikTokenKey key, Session session, long slotId) {
-    if (openKeys.remove(key)) {
-      login.logout(session, slotId);
-      IaikLogin.closeQuietly(session);
-    }
+  synchronized void closeKey(IaikTokenKey key) {
+    openKeys.remove(key);
   }
 
   private void ensureOpen() {
@@ -208,6 +216,15 @@ class IaikTokenBackend implements TokenBackend {
     }
     for (IaikTokenKey key : keys) {
       key.close();
+    }
+    List<IaikTokenSessions> pools;
+    synchronized (this) {
+      pools = new ArrayList<>(sessionsByToken.values());
+      sessionsByToken.clear();
+      sessionsBySelector.clear();
+    }
+    for (IaikTokenSessions pool : pools) {
+      pool.close();
     }
     LoadedModules.release(modulePath);
   }

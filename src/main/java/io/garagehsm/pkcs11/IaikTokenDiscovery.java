@@ -179,6 +179,9 @@ final class IaikTokenDiscovery {
     checkLibraryAttributes(uri);
     List<FoundToken> matches =
         initialized.stream().filter(t -> matches(uri, t.description())).toList();
+    if (all.isEmpty()) {
+      requireReachableServer();
+    }
     if (matches.isEmpty()) {
       throw new TokenException(
           TokenException.Category.TOKEN_NOT_FOUND,
@@ -206,6 +209,47 @@ final class IaikTokenDiscovery {
           null);
     }
     return matches.get(0);
+  }
+
+  /**
+   * A client module of a remote token (p11-kit's) that cannot reach its server still loads, and
+   * shows no slot at all; say that instead of "no token" and a hint to initialise one. p11-kit's
+   * client describes itself as "p11-kit (no connection)" then.
+   */
+  void requireReachableServer() {
+    String description;
+    String manufacturer;
+    try {
+      ModuleInfo info = module.getInfo();
+      description = strip(info.getLibraryDescription());
+      manufacturer = strip(info.getManufacturerID());
+    } catch (org.xipki.pkcs11.wrapper.TokenException | RuntimeException e) {
+      return;
+    }
+    boolean p11kitClient =
+        description.contains("no connection")
+            || (manufacturer.startsWith("p11-kit")
+                && modulePath.getFileName().toString().contains("p11-kit-client"));
+    if (!p11kitClient) {
+      return;
+    }
+    String address = System.getenv("P11_KIT_SERVER_ADDRESS");
+    String where =
+        address == null || address.isEmpty()
+            ? "P11_KIT_SERVER_ADDRESS is not set (the client then tries"
+                + " $XDG_RUNTIME_DIR/p11-kit/pkcs11)"
+            : "P11_KIT_SERVER_ADDRESS=" + address;
+    throw new TokenException(
+        TokenException.Category.TOKEN_NOT_FOUND,
+        "PKCS#11 module "
+            + modulePath
+            + " is p11-kit's remote-token client and shows no token: its server is unreachable ("
+            + where
+            + ")",
+        null,
+        "start 'p11-kit server' next to the token (or the tunnel to it) and set"
+            + " P11_KIT_SERVER_ADDRESS to the address it prints",
+        null);
   }
 
   static boolean matches(Pkcs11Uri uri, TokenDescription token) {

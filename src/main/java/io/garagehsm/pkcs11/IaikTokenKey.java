@@ -15,32 +15,54 @@ import org.xipki.pkcs11.wrapper.Session;
 import org.xipki.pkcs11.wrapper.params.RSA_PKCS_PSS_PARAMS;
 
 /**
- * A private key in its own logged-in session of the IAIK backend, and the signing with it: the
- * mechanism per algorithm, single-part C_Sign, and the per-signature login of a
- * CKA_ALWAYS_AUTHENTICATE key.
+ * A private key of the IAIK backend, and the signing with it: the mechanism per algorithm,
+ * single-part C_Sign, and the per-signature login of a CKA_ALWAYS_AUTHENTICATE key. Each signature
+ * borrows a session of the token's pool, so one key signs from several threads at once. After the
+ * pool reconnected, the key is found again by label and id and must have the same public key.
  */
 final class IaikTokenKey implements TokenKey {
   private final IaikTokenBackend backend;
-  private final Session session;
-  private final IaikTokenDiscovery.FoundToken token;
+  private final IaikTokenSessions sessions;
   private final Pkcs11Uri uri;
   private final SecretSource pins;
   private final IaikKeyObjects.LocatedKey key;
-  private boolean closed;
+  private long handle;
+  private int handleGeneration;
+  private volatile boolean closed;
 
   IaikTokenKey(
       IaikTokenBackend backend,
-      Session session,
-      IaikTokenDiscovery.FoundToken token,
+      IaikTokenSessions sessions,
       Pkcs11Uri uri,
       SecretSource pins,
       IaikKeyObjects.LocatedKey key) {
     this.backend = backend;
-    this.session = session;
-    this.token = token;
+    this.sessions = sessions;
     this.uri = uri;
     this.pins = pins;
     this.key = key;
+    this.handle = key.privateHandle();
+    this.handleGeneration = sessions.generation();
+  }
+
+  /** The private key's handle in the connection of {@code generation}, found again if needed. */
+  private synchronized long handle(Session session, int generation) {
+    if (generation != handleGeneration) {
+      IaikKeyObjects.LocatedKey again =
+          IaikKeyObjects.locatePrivateKey(session, sessions.token(), uri);
+      if (!again.publicKey().equals(key.publicKey())) {
+        throw new TokenException(
+            TokenException.Category.KEY_NOT_FOUND,
+            "after reconnecting, key '"
+                + key.label()
+                + "' on token '"
+                + sessions.token().label()
+                + "' is a different key; not signing with it");
+      }
+      handle = again.privateHandle();
+      handleGeneration = generation;
+    }
+    return handle;
   }
 
   @Override
@@ -67,7 +89,7 @@ final class IaikTokenKey implements TokenKey {
   }
 
   IaikTokenDiscovery.FoundToken token() {
-    return token;
+    return sessions.token();
   }
 
   boolean alwaysAuthenticate() {
@@ -76,7 +98,9 @@ final class IaikTokenKey implements TokenKey {
 
   /** See {@link IaikKeyGeneration#rawSecretValueProbe}; for tests and diagnostics. */
   String rawSecretValueProbe() {
-    return backend.generation().rawSecretValueProbe(session, key.privateHandle(), key.keyType());
+    return sessions.call(
+        (session, g) ->
+            backend.generation().rawSecretValueProbe(session, handle(session, g), key.keyType()));
   }
 
   @Override
@@ -108,16 +132,25 @@ final class IaikTokenKey implements TokenKey {
       mechanism = new Mechanism(CKM_EDDSA);
       input = message;
     }
-    try {
-      session.signInit(mechanism, key.privateHandle());
-      if (key.alwaysAuthenticate()) {
-        backend.login().contextLogin(session, token, uri, pins, key.label());
-      }
-      return session.sign(input);
-    } catch (PKCS11Exception e) {
-      throw Pkcs11Errors.translate(
-          e, "signing with key '" + key.label() + "' on token '" + token.label() + "' failed");
-    }
+    return sessions.call(
+        (session, generation) -> {
+          long privateKey = handle(session, generation);
+          try {
+            session.signInit(mechanism, privateKey);
+            if (key.alwaysAuthenticate()) {
+              backend.login().contextLogin(session, sessions.token(), uri, pins, key.label());
+            }
+            return session.sign(input);
+          } catch (PKCS11Exception e) {
+            throw Pkcs11Errors.translate(
+                e,
+                "signing with key '"
+                    + key.label()
+                    + "' on token '"
+                    + sessions.token().label()
+                    + "' failed");
+          }
+        });
   }
 
   private static byte[] sha256(byte[] message) {
@@ -132,7 +165,7 @@ final class IaikTokenKey implements TokenKey {
   public void close() {
     if (!closed) {
       closed = true;
-      backend.closeKey(this, session, token.slotId());
+      backend.closeKey(this);
     }
   }
 }

@@ -29,6 +29,9 @@ final class LoadedModules {
     int references;
     boolean pinned;
 
+    /** Counts re-initialisations (reconnects), so concurrent reconnects do it only once. */
+    int generation;
+
     /** Open logins per slot ID: C_Login/C_Logout act on the whole token for this process. */
     final Map<Long, Integer> loginsBySlot = new HashMap<>();
 
@@ -92,6 +95,52 @@ final class LoadedModules {
         // Nothing left to clean up on our side; the module is unusable either way.
       }
     }
+  }
+
+  /** How often the module was re-initialised to reconnect (0 when never, or not loaded). */
+  static synchronized int generation(Path modulePath) {
+    Entry entry = ENTRIES.get(key(modulePath));
+    return entry == null ? 0 : entry.generation;
+  }
+
+  /**
+   * C_Finalize and C_Initialize again, the only way p11-kit's client (and most network HSM clients)
+   * reconnect after the connection dropped. Done once per {@code seenGeneration}: a caller that saw
+   * an older generation finds the module already re-initialised. Every session and login of the
+   * process on this module ends, so the login counts start again.
+   *
+   * @return the module's generation now
+   */
+  static synchronized int reinitialize(Path modulePath, int seenGeneration) {
+    Entry entry = ENTRIES.get(key(modulePath));
+    if (entry == null) {
+      throw new IllegalStateException("module " + modulePath + " is not loaded");
+    }
+    if (entry.generation != seenGeneration) {
+      return entry.generation;
+    }
+    if (!entry.initializedHere || entry.pinned) {
+      throw new TokenException(
+          TokenException.Category.DEVICE,
+          "cannot re-initialise PKCS#11 module "
+              + modulePath
+              + " to reconnect: another user in this process (SunPKCS11) initialised it",
+          null,
+          "use the default backend (--backend iaik) for tokens reached over a network",
+          null);
+    }
+    try {
+      entry.module.finalize(null);
+    } catch (PKCS11Exception e) {
+      // The connection is gone already; C_Initialize below is what matters.
+    }
+    try {
+      entry.module.initialize();
+    } catch (PKCS11Exception e) {
+      throw Pkcs11Errors.translate(e, "C_Initialize of module " + modulePath + " failed");
+    }
+    entry.loginsBySlot.clear();
+    return ++entry.generation;
   }
 
   /** Counts a login (or an already-logged-in session) on a slot of this module. */

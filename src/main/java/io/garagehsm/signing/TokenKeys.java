@@ -49,11 +49,26 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
       SecretSource pins,
       Consumer<String> diagnostics,
       boolean allowFinalTry) {
+    this(kind, explicitModule, locator, pins, diagnostics, allowFinalTry, 0);
+  }
+
+  /**
+   * As above, with {@code maxSessions} (--max-sessions) bounding the sessions per token; 0 for the
+   * default.
+   */
+  public TokenKeys(
+      BackendKind kind,
+      Path explicitModule,
+      ModuleLocator locator,
+      SecretSource pins,
+      Consumer<String> diagnostics,
+      boolean allowFinalTry,
+      int maxSessions) {
     this.kind = kind;
     this.explicitModule = explicitModule;
     this.locator = locator;
     this.pins = pins;
-    this.options = new BackendOptions(diagnostics, allowFinalTry);
+    this.options = new BackendOptions(diagnostics, allowFinalTry, maxSessions);
   }
 
   /** Parses {@code --backend}: iaik (default) or sunpkcs11. */
