@@ -81,6 +81,9 @@ public final class TargetManifest {
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   private static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY).build();
 
+  /** As large as a role file may be: the targets end up in one. */
+  static final long MAX_BYTES = InputFile.ROLE_FILE_MAX;
+
   private TargetManifest() {}
 
   /**
@@ -97,7 +100,7 @@ public final class TargetManifest {
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(in.readAllBytes()))
+              .decode(java.nio.ByteBuffer.wrap(bounded(in, source)))
               .toString();
     } catch (CharacterCodingException e) {
       throw new MetadataException(source + " is not UTF-8 text", "write the manifest as UTF-8");
@@ -112,6 +115,17 @@ public final class TargetManifest {
           source + " lists no targets", "give a JSON array of objects or one object per line");
     }
     return entries;
+  }
+
+  /** The whole manifest, at most as large as a role file may be (a FIFO or /dev/zero stops). */
+  private static byte[] bounded(InputStream in, String source) throws IOException {
+    byte[] b = in.readNBytes((int) Math.min(MAX_BYTES + 1, Integer.MAX_VALUE - 8));
+    if (b.length > MAX_BYTES) {
+      throw new MetadataException(
+          source + " is larger than " + InputFile.human(MAX_BYTES) + ", the limit for a manifest",
+          "split it into several runs");
+    }
+    return b;
   }
 
   private static List<Entry> readArray(String text, String source, Kind kind) {
