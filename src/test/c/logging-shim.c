@@ -8,6 +8,8 @@
  * GARAGE_SHIM_PAUSE=<function>:<n>:<folder> makes the n-th call of that function (counted from the
  * module's load) create <folder>/paused and wait, up to 120 s, until <folder>/resume exists, so a
  * test can kill the token server between two calls deterministically.
+ * GARAGE_SHIM_MAX_SESSIONS=<n> makes C_GetTokenInfo report ulMaxSessionCount n, as a token with
+ * few sessions (YubiHSM 2: 16) would.
  *
  * Built by the tests with gcc (io.garagehsm.remote.LoggingShim); never shipped.
  */
@@ -145,6 +147,13 @@ static CK_RV shim_GenerateKeyPair(CK_SESSION_HANDLE session, CK_MECHANISM_PTR me
   return rv;
 }
 
+static CK_RV shim_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
+  CK_RV rv = target->C_GetTokenInfo(slot, info);
+  const char *max = getenv("GARAGE_SHIM_MAX_SESSIONS");
+  if (rv == CKR_OK && info != NULL && max != NULL) info->ulMaxSessionCount = strtoul(max, NULL, 10);
+  return rv;
+}
+
 static CK_RV shim_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 
 static int load_target(void) {
@@ -159,6 +168,7 @@ static int load_target(void) {
   shim.C_Initialize = shim_Initialize;
   shim.C_Finalize = shim_Finalize;
   shim.C_GetFunctionList = shim_GetFunctionList;
+  shim.C_GetTokenInfo = shim_GetTokenInfo;
   shim.C_OpenSession = shim_OpenSession;
   shim.C_CloseSession = shim_CloseSession;
   shim.C_CloseAllSessions = shim_CloseAllSessions;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.garagehsm.remote.CliProcess;
 import io.garagehsm.remote.P11KitServer;
+import io.garagehsm.remote.ParallelSigningRun;
 import java.util.Map;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -62,5 +63,46 @@ class RemoteTokenUnixSocketTest extends RemoteTokenProcedureBase {
     }
     ok("targets", "sign", "-r", REPO, "--key-name", "newtargets", "--pin-env", "CI_TOKEN_PIN");
     assertTrue(P11KitServer.CLIENT_MODULE.toString().endsWith("p11-kit-client.so"));
+  }
+
+  @Test
+  @Order(8)
+  void parallelSigningNeverOpensMoreSessionsThanAllowedAndLogsInOnce() {
+    String keys = dir.resolve("home").resolve(REPO).resolve("keys").toString();
+    String pinFile = token.pinFile().toString();
+    // --max-sessions 2 (the API's maxSessions), six threads each with its own open key
+    CliProcess.Result two =
+        cli.runClass(
+            ParallelSigningRun.class.getName(),
+            Map.of(),
+            keys,
+            "newtargets",
+            pinFile,
+            "6",
+            "15",
+            "2");
+    assertEquals(0, two.exit(), two::toString);
+    assertEquals("90", two.out().strip(), two::toString);
+    assertEquals(90, two.calls().calls("C_Sign", "0x0"), two::toString);
+    assertTrue(two.calls().maxSessions() <= 2, two::toString);
+    assertTrue(two.calls().maxSessions() >= 2, "the pool was used in parallel\n" + two);
+    assertEquals(1, two.calls().calls("C_Login"), two::toString);
+
+    // the token says it has 3 sessions (the shim lowers ulMaxSessionCount): never more, even
+    // with a larger --max-sessions
+    CliProcess.Result capped =
+        cli.runClass(
+            ParallelSigningRun.class.getName(),
+            Map.of("GARAGE_SHIM_MAX_SESSIONS", "3"),
+            keys,
+            "newtargets",
+            pinFile,
+            "6",
+            "15",
+            "16");
+    assertEquals(0, capped.exit(), capped::toString);
+    assertTrue(capped.calls().maxSessions() <= 3, capped::toString);
+    assertTrue(capped.calls().maxSessions() >= 2, "the pool was used in parallel\n" + capped);
+    assertEquals(1, capped.calls().calls("C_Login"), capped::toString);
   }
 }

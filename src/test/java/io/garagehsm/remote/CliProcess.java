@@ -110,7 +110,23 @@ public final class CliProcess {
     return start(extraEnv, Path.of("/dev/null"), args);
   }
 
+  /**
+   * Runs another main class of the test classpath (e.g. {@link ParallelSigningRun}) with this
+   * environment and the shim log of its own.
+   */
+  public Result runClass(String mainClass, Map<String, String> extraEnv, String... args) {
+    return launch(extraEnv, Path.of("/dev/null"), mainClass, args).await();
+  }
+
   private Running start(Map<String, String> extraEnv, Path stdin, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--home-dir");
+    all.add(home.toString());
+    return launch(extraEnv, stdin, "io.garagehsm.cli.Main", all.toArray(String[]::new));
+  }
+
+  private Running launch(
+      Map<String, String> extraEnv, Path stdin, String mainClass, String... args) {
     int n = RUNS.incrementAndGet();
     Path out = logs.resolve("run-" + n + ".out");
     Path err = logs.resolve("run-" + n + ".err");
@@ -121,10 +137,8 @@ public final class CliProcess {
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.garagehsm.cli.Main");
+    cmd.add(mainClass);
     cmd.addAll(List.of(args));
-    cmd.add("--home-dir");
-    cmd.add(home.toString());
     try {
       Files.createDirectories(logs);
       ProcessBuilder pb = new ProcessBuilder(cmd);
