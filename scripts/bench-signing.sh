@@ -8,7 +8,7 @@
 #      {oneThread, twoThreads}; each thread also prints its CPU time per signature
 #      ("# cpu per signature"), which contention does not distort.
 #
-# Usage: scripts/bench-signing.sh [--no-build] [--no-openssl] [--backends file,iaik,sunpkcs11]
+# Usage: scripts/bench-signing.sh [--no-build] [--no-openssl] [--backends file,iaik,sunpkcs11,remote]
 # Environment: JAVA_HOME; JMH_ARGS (default "-f 1 -wi 1 -w 1s -i 1 -r 5s"); SPEED_SECONDS (3).
 # Results: target/bench/openssl-speed.txt, target/bench/signer-throughput.{txt,json}.
 #
@@ -16,6 +16,12 @@
 # with a random PIN in a 0600 file, and keys bench-<type> are generated on it with the CLI
 # ('user-keys gen --token'); the benchmark opens one key (one PKCS#11 session) per thread.
 # SunPKCS11 has no EdDSA: its ed25519 rows fail on purpose and JMH continues.
+#
+# Remote rows (remote): the same SoftHSM2 token exported by a 'p11-kit server' started here
+# (socket under target/bench/p11kit, stopped by pid at exit), RSA keys remote-rsa* generated through
+# p11-kit's client module into $BENCH_REMOTE_KEYS_DIR, signing through the IAIK backend over the
+# socket; threads share one login and the token's session pool. p11-kit 0.24 does not carry
+# EdDSA, so the ed25519 row fails on purpose.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -52,7 +58,7 @@ echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) $("$java" -version 2>&1 | head -1); $(op
   "$(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/signing-environment.txt" >&2
 
 case ",$backends," in
-  *,iaik,*|*,sunpkcs11,*)
+  *,iaik,*|*,sunpkcs11,*|*,remote,*)
     echo "== SoftHSM2 token 'bench' with keys bench-{ed25519,rsa2048,rsa3072,rsa4096}" >&2
     tok=$(cd "$out" && pwd)/softhsm
     rm -rf "$tok" "$out/keys"
@@ -70,6 +76,32 @@ case ",$backends," in
       name=bench-$1; [ "$1" = rsa ] && name=bench-rsa$2
       $cli user-keys gen -k "$name" -t "$1" --keysize "$2" --token "$uri" \
         --pin-file "$BENCH_PIN_FILE" -p "$BENCH_KEYS_DIR" 2>/dev/null
+    done
+    ;;
+esac
+
+p11kit_pid=
+cleanup() { [ -n "$p11kit_pid" ] && kill "$p11kit_pid" 2>/dev/null; true; }
+trap cleanup EXIT
+case ",$backends," in
+  *,remote,*)
+    echo "== p11-kit server exporting token 'bench'; keys remote-rsa{2048,3072,4096} through its client" >&2
+    run=$(cd "$out" && pwd)/p11kit
+    rm -rf "$run" "$out/remote-keys"
+    mkdir -p "$run"
+    XDG_RUNTIME_DIR=$run p11-kit server -f -n "$run/p11-kit.sock" \
+      --provider "${GARAGE_HSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}" "pkcs11:token=bench" \
+      > "$run/server.log" 2>&1 &
+    p11kit_pid=$!
+    for _ in $(seq 1 100); do [ -S "$run/p11-kit.sock" ] && break; sleep 0.1; done
+    [ -S "$run/p11-kit.sock" ] || { echo "error: p11-kit server did not start: $(cat "$run/server.log")" >&2; exit 1; }
+    export P11_KIT_SERVER_ADDRESS="unix:path=$run/p11-kit.sock"
+    export BENCH_REMOTE_KEYS_DIR; BENCH_REMOTE_KEYS_DIR=$(cd "$out" && pwd)/remote-keys
+    client=/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so
+    for bits in 2048 3072 4096; do
+      $cli user-keys gen -k "remote-rsa$bits" -t rsa --keysize "$bits" \
+        --token "pkcs11:token=bench?module-path=$client" \
+        --pin-file "$BENCH_PIN_FILE" -p "$BENCH_REMOTE_KEYS_DIR" 2>/dev/null
     done
     ;;
 esac

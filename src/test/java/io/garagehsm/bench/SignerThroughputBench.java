@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SignerThroughputBench {
 
   /** How signers are made: in-memory file keys, or token keys through either PKCS#11 backend. */
-  @Param({"file", "iaik", "sunpkcs11"})
+  @Param({"file", "iaik", "sunpkcs11", "remote"})
   public String backend;
 
   @Param({"ed25519", "rsa2048", "rsa3072", "rsa4096"})
@@ -88,6 +88,12 @@ public class SignerThroughputBench {
           }
           yield token(BackendKind.SUNPKCS11, keyType);
         }
+        case "remote" -> {
+          if (keyType.equals("ed25519")) {
+            throw new UnsupportedOperationException("p11-kit 0.24's protocol carries no EdDSA");
+          }
+          yield token(BackendKind.IAIK, "BENCH_REMOTE_KEYS_DIR", "remote-" + keyType);
+        }
         default ->
             throw new IllegalArgumentException(
                 "backend '" + backend + "' is not wired into SignerThroughputBench yet");
@@ -101,11 +107,23 @@ public class SignerThroughputBench {
    * $BENCH_PIN_FILE}. Every thread opens its own key, i.e. its own PKCS#11 session.
    */
   static Backend token(BackendKind kind, String keyType) {
-    String dir = System.getenv("BENCH_KEYS_DIR");
+    return token(kind, "BENCH_KEYS_DIR", "bench-" + keyType);
+  }
+
+  /**
+   * Token keys named {@code name} in the folder {@code $keysDirVariable}. {@code remote}: keys
+   * generated through p11-kit's client module on the same SoftHSM2 token exported by a {@code
+   * p11-kit server} (scripts/bench-signing.sh starts it and sets P11_KIT_SERVER_ADDRESS); all
+   * threads share one login and the token's session pool.
+   */
+  static Backend token(BackendKind kind, String keysDirVariable, String name) {
+    String dir = System.getenv(keysDirVariable);
     String pinFile = System.getenv("BENCH_PIN_FILE");
     if (dir == null || pinFile == null) {
       throw new IllegalStateException(
-          "token backends need BENCH_KEYS_DIR and BENCH_PIN_FILE: run scripts/bench-signing.sh");
+          "token backends need "
+              + keysDirVariable
+              + " and BENCH_PIN_FILE: run scripts/bench-signing.sh");
     }
     KeyDirectory keys = new KeyDirectory(Path.of(dir));
     TokenKeys tokens =
@@ -116,7 +134,6 @@ public class SignerThroughputBench {
             PinSources.builder().pinFile(Path.of(pinFile)).environment(Map.of()).build(),
             message -> {},
             false);
-    String name = "bench-" + keyType;
     return new Backend() {
       @Override
       public synchronized Signer signerForThread() {
