@@ -39,7 +39,7 @@ final class ServerAccess {
                 : c.auth().has("certPath") ? "mutual TLS" : "OAuth2")
             + ")");
     return TufServerClient.create(
-        new ServerConfig(base, c.isDirector(), c.auth(), repo.dir()), settings);
+        new ServerConfig(base, c.isDirector(), c.auth(), repo.dir()), settings, ctx::warn);
   }
 
   /** garage-sign's refusal of targets commands on a Director repository (exit 1). */

@@ -98,14 +98,17 @@ final class StatusCommand implements Callable<Integer> {
             min(env.requestTimeout(), Duration.ofSeconds(30)),
             Math.min(env.retries(), 1),
             env.firstRetryWait(),
-            env.gzipMinBytes());
+            env.gzipMinBytes(),
+            env.maxResponseBytes(),
+            env.retryTime());
     return TufServerClient.create(
         new ServerConfig(
             ServerConfig.parseBase(c.reposerver(), r.configFile() + " reposerver"),
             c.isDirector(),
             c.auth(),
             r.dir()),
-        quick);
+        quick,
+        ctx::warn);
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -28,8 +28,16 @@ abstract class Auth {
   /** The Authorization header value for a request to {@code uri}, or null. */
   abstract String authorization(URI uri, Http http);
 
-  /** The TLS context to use, or null for the JDK default. */
+  /** The TLS context for the configured server, or null for the JDK default. */
   SSLContext sslContext() {
+    return null;
+  }
+
+  /**
+   * The TLS context for any other origin (redirect targets, object stores): the same trust, but
+   * never the client identity. Null for the JDK default.
+   */
+  SSLContext foreignSslContext() {
     return null;
   }
 
@@ -114,9 +122,8 @@ abstract class Auth {
 
     @Override
     synchronized String authorization(URI uri, Http http) {
-      if (ObjectStores.carriesOwnAuthorisation(uri)) {
-        return null; // pre-signed S3 and Azure SAS URLs carry their own authorisation
-      }
+      // Http asks only for the configured server's origin; object store URLs (pre-signed S3,
+      // Azure SAS) are other origins and carry their own authorisation
       if (token == null) {
         token = fetchToken(http);
       }
@@ -159,6 +166,7 @@ abstract class Auth {
     private final Path keyStore;
     private final Path trustStore;
     private SSLContext ctx;
+    private SSLContext foreign;
 
     MutualTls(Path keyStore, Path trustStore) {
       this.keyStore = keyStore;
@@ -173,30 +181,47 @@ abstract class Auth {
     @Override
     synchronized SSLContext sslContext() {
       if (ctx == null) {
-        try {
-          KeyManagerFactory kmf =
-              KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-          kmf.init(load(keyStore), new char[0]);
-          TrustManagerFactory tmf = null;
-          if (trustStore != null) {
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(load(trustStore));
-          }
-          SSLContext c = SSLContext.getInstance("TLS");
-          c.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-          ctx = c;
-        } catch (GeneralSecurityException e) {
-          throw new ServerException(
-              "cannot set up mutual TLS from " + keyStore + ": " + e.getMessage(),
-              0,
-              null,
-              List.of(),
-              "the PKCS#12 files must have an empty password; re-run init with the account's"
-                  + " credentials.zip",
-              e);
-        }
+        ctx = context(true);
       }
       return ctx;
+    }
+
+    @Override
+    synchronized SSLContext foreignSslContext() {
+      if (foreign == null) {
+        foreign = context(false);
+      }
+      return foreign;
+    }
+
+    private SSLContext context(boolean withIdentity) {
+      try {
+        KeyManagerFactory kmf = null;
+        if (withIdentity) {
+          kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+          kmf.init(load(keyStore), new char[0]);
+        }
+        TrustManagerFactory tmf = null;
+        if (trustStore != null) {
+          tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+          tmf.init(load(trustStore));
+        }
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(
+            kmf == null ? null : kmf.getKeyManagers(),
+            tmf == null ? null : tmf.getTrustManagers(),
+            null);
+        return c;
+      } catch (GeneralSecurityException e) {
+        throw new ServerException(
+            "cannot set up mutual TLS from " + keyStore + ": " + e.getMessage(),
+            0,
+            null,
+            List.of(),
+            "the PKCS#12 files must have an empty password; re-run init with the account's"
+                + " credentials.zip",
+            e);
+      }
     }
 
     private static KeyStore load(Path p) throws GeneralSecurityException {

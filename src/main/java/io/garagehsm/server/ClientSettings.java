@@ -14,13 +14,17 @@ import java.util.Map;
  * @param retries retries after the first attempt, for idempotent calls only
  * @param firstRetryWait wait before the first retry; doubles each time
  * @param gzipMinBytes request bodies of at least this size are gzipped
+ * @param maxResponseBytes largest answer body accepted, on the wire and after gzip decoding
+ * @param retryTime the waits between retries of one call add up to at most this
  */
 public record ClientSettings(
     Duration connectTimeout,
     Duration requestTimeout,
     int retries,
     Duration firstRetryWait,
-    long gzipMinBytes) {
+    long gzipMinBytes,
+    long maxResponseBytes,
+    Duration retryTime) {
 
   /** garage-sign's gzip threshold variable. */
   public static final String ENV_GZIP = "CLI_GZIP_MIN_BYTES";
@@ -29,10 +33,24 @@ public record ClientSettings(
   public static final String ENV_REQUEST_TIMEOUT = "GARAGE_HSM_REQUEST_TIMEOUT";
   public static final String ENV_RETRIES = "GARAGE_HSM_RETRIES";
   public static final String ENV_RETRY_WAIT = "GARAGE_HSM_RETRY_WAIT";
+  public static final String ENV_RETRY_TIME = "GARAGE_HSM_RETRY_TIME";
+  public static final String ENV_MAX_RESPONSE = "GARAGE_HSM_MAX_RESPONSE_SIZE";
+
+  /**
+   * 1 GiB: a targets.json of 1,000,000 targets as {@code targets add} writes them is about 0.6 GB
+   * (docs/benchmarks.md), so the default never stands in the way of a real repository.
+   */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 1L << 30;
 
   public static ClientSettings defaults() {
     return new ClientSettings(
-        Duration.ofSeconds(30), Duration.ofSeconds(120), 6, Duration.ofSeconds(1), 500_000);
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(120),
+        6,
+        Duration.ofSeconds(1),
+        500_000,
+        DEFAULT_MAX_RESPONSE_BYTES,
+        Duration.ofSeconds(60));
   }
 
   /**
@@ -46,7 +64,35 @@ public record ClientSettings(
         duration(env, ENV_REQUEST_TIMEOUT, d.requestTimeout),
         (int) number(env, ENV_RETRIES, d.retries),
         duration(env, ENV_RETRY_WAIT, d.firstRetryWait),
-        number(env, ENV_GZIP, d.gzipMinBytes));
+        number(env, ENV_GZIP, d.gzipMinBytes),
+        size(env, ENV_MAX_RESPONSE, d.maxResponseBytes),
+        duration(env, ENV_RETRY_TIME, d.retryTime));
+  }
+
+  /** Bytes, or with a suffix {@code k}, {@code m}, {@code g} (powers of 1024), e.g. {@code 64m}. */
+  private static long size(Map<String, String> env, String name, long dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    String s = v.trim().toLowerCase(Locale.ROOT);
+    if (s.endsWith("b")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    int shift = s.endsWith("k") ? 10 : s.endsWith("m") ? 20 : s.endsWith("g") ? 30 : 0;
+    if (shift > 0) {
+      s = s.substring(0, s.length() - 1);
+    }
+    try {
+      long n = Long.parseLong(s.trim());
+      if (n < 1 || n > (Long.MAX_VALUE >> shift)) {
+        throw new NumberFormatException();
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "environment variable " + name + "=" + v + " is not a size like 1073741824, 512m or 2g");
+    }
   }
 
   private static long number(Map<String, String> env, String name, long dflt) {

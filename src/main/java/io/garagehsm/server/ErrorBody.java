@@ -29,16 +29,20 @@ record ErrorBody(String code, String description, List<String> reasons, String e
         List<String> reasons = new ArrayList<>();
         collect(n.get("cause"), reasons, 0);
         return new ErrorBody(
-            text(n.get("code")), text(n.get("description")), reasons, text(n.get("errorId")));
+            text(n.get("code")),
+            text(n.get("description")),
+            reasons.stream().map(ServerText::printable).toList(),
+            text(n.get("errorId")));
       }
     } catch (MetadataException e) {
       // not JSON: fall through to the raw text
     }
-    String s = new String(body, StandardCharsets.UTF_8).strip();
+    String s = new String(body, 0, Math.min(body.length, 4096), StandardCharsets.UTF_8).strip();
     s = s.lines().findFirst().orElse("");
     if (s.length() > 200) {
       s = s.substring(0, 200) + "…";
     }
+    s = ServerText.printable(s);
     return new ErrorBody(null, s.isEmpty() ? null : s, List.of(), null);
   }
 
@@ -63,6 +67,6 @@ record ErrorBody(String code, String description, List<String> reasons, String e
   }
 
   private static String text(JsonNode n) {
-    return n == null || n.isNull() ? null : n.asText();
+    return n == null || n.isNull() ? null : ServerText.printable(n.asText());
   }
 }

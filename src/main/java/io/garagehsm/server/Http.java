@@ -12,34 +12,78 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.InflaterInputStream;
+import javax.net.ssl.SSLContext;
 
 /**
  * The JDK HTTP client with what every call needs: authentication, timeouts, gzip of large request
  * bodies and of answers, and bounded retries with exponential backoff for calls that are safe to
- * repeat (never for a root POST or a targets PUT). Errors become {@link ServerException}s naming
- * the call.
+ * repeat (never for a root POST or a targets PUT). Every server answer is hostile: only a call's
+ * documented success codes count as success, bodies are bounded in size (on the wire and after
+ * decoding) and in time (the deadline covers the whole body), and credentials — the bearer token
+ * and the mutual-TLS identity — go only to the configured server's origin. Errors become {@link
+ * ServerException}s naming the call.
  */
 final class Http {
   /** Answers worth retrying (LIBTUF CliHttpClient): transient server or gateway trouble. */
   static final Set<Integer> TRANSIENT = Set.of(429, 500, 502, 503, 504);
 
+  /** What a write call may answer when it did what was asked (compat spec §9.2: 2xx, 204). */
+  static final Set<Integer> DONE = Set.of(200, 201, 204);
+
+  /** The redirect answers of PUT uploads (the reposerver sends 302, compat spec §10.6). */
+  static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+
+  /**
+   * A refused connection means nothing listens there; two more tries cover a server restarting,
+   * more would only make the user wait.
+   */
+  static final int REFUSED_ATTEMPTS = 3;
+
   private final ClientSettings settings;
   private final Auth auth;
+  private final Set<String> trustedOrigins;
+  private final Consumer<String> notices;
   private final HttpClient client;
+  private final HttpClient foreignClient;
 
-  Http(ClientSettings settings, Auth auth) {
+  /**
+   * @param trusted the servers (their origins) that get the credentials
+   * @param notices receives one line per retry (the CLI prints it on stderr)
+   */
+  Http(ClientSettings settings, Auth auth, List<URI> trusted, Consumer<String> notices) {
     this.settings = settings;
     this.auth = auth;
+    this.notices = notices;
+    Set<String> o = new HashSet<>();
+    trusted.forEach(u -> o.add(origin(u)));
+    this.trustedOrigins = Set.copyOf(o);
+    this.client = newClient(auth.sslContext());
+    this.foreignClient = newClient(auth.foreignSslContext());
+  }
+
+  private HttpClient newClient(SSLContext ssl) {
     HttpClient.Builder b =
         HttpClient.newBuilder()
             .connectTimeout(
@@ -47,61 +91,322 @@ final class Http {
                     ? Duration.ofSeconds(30)
                     : settings.connectTimeout())
             .followRedirects(HttpClient.Redirect.NEVER);
-    if (auth.sslContext() != null) {
-      b.sslContext(auth.sslContext());
+    if (ssl != null) {
+      b.sslContext(ssl);
     }
-    this.client = b.build();
+    return b.build();
   }
 
   ClientSettings settings() {
     return settings;
   }
 
+  /** {@code scheme://host:port}, lower case, with the default port filled in. */
+  static String origin(URI u) {
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    String host = u.getHost() == null ? "" : u.getHost().toLowerCase(Locale.ROOT);
+    int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+    return scheme + "://" + host + ":" + port;
+  }
+
+  /** True when {@code uri} is on a server that gets the credentials. */
+  boolean trusted(URI uri) {
+    return trustedOrigins.contains(origin(uri));
+  }
+
   /**
-   * Sends a request, retrying idempotent ones on connection errors and transient answers. Answers
-   * of 400 and above throw; other answers (2xx, 3xx) are returned.
+   * Sends a request (with retries, see {@link #exchange}) and returns the answer when its status is
+   * one of the request's success codes; anything else throws.
    */
   Response send(Request req) {
     Response r = exchange(req);
-    if (r.status() >= 400) {
-      throw error(req, r);
-    }
+    check(req, r);
     return r;
   }
 
-  /** Like {@link #send} but returns every answer, errors included (after retries). */
+  /** Throws unless {@code r} has one of {@code req}'s success codes. */
+  static void check(Request req, Response r) {
+    if (!req.success.contains(r.status())) {
+      throw r.status() >= 400 ? error(req, r) : unexpected(req, r);
+    }
+  }
+
+  /**
+   * Sends a request, retrying idempotent ones on connection errors and transient answers, and
+   * returns the last answer whatever its status. Each retry is announced on {@code notices}; the
+   * waits double from {@link ClientSettings#firstRetryWait()} and no retry starts once {@link
+   * ClientSettings#retryTime()} has passed since the first attempt.
+   */
   Response exchange(Request req) {
-    int attempts = req.idempotent ? settings.retries() + 1 : 1;
+    long started = System.nanoTime();
     Duration wait = settings.firstRetryWait();
     for (int attempt = 1; ; attempt++) {
+      String failure;
+      Response r = null;
+      IOException ioe = null;
       try {
-        HttpResponse<byte[]> resp =
-            client.send(build(req), HttpResponse.BodyHandlers.ofByteArray());
-        Response r =
-            new Response(resp.statusCode(), resp.headers().map(), decode(resp), resp.uri());
-        if (TRANSIENT.contains(r.status()) && attempt < attempts) {
-          sleep(wait);
-          wait = wait.multipliedBy(2);
-          continue;
+        r = once(req);
+        if (!TRANSIENT.contains(r.status())) {
+          return r;
         }
-        return r;
+        failure = "HTTP " + r.status();
       } catch (IOException e) {
-        if (attempt < attempts) {
-          sleep(wait);
-          wait = wait.multipliedBy(2);
-          continue;
+        ioe = e;
+        failure = why(req, e);
+      }
+      int limit = req.idempotent ? settings.retries() + 1 : 1;
+      if (ioe instanceof ConnectException) {
+        limit = Math.min(limit, REFUSED_ATTEMPTS);
+      }
+      int planned = plannedAttempts(limit);
+      long elapsed = Duration.ofNanos(System.nanoTime() - started).toMillis();
+      if (attempt >= planned || elapsed + wait.toMillis() > settings.retryTime().toMillis()) {
+        if (r != null) {
+          return r;
         }
-        throw noAnswer(req, e, attempts);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ServerException(
-            req.what() + " was interrupted", 0, null, List.of(), "run the command again", e);
+        throw noAnswer(req, ioe, attempt);
+      }
+      notices.accept(
+          req.what()
+              + " failed ("
+              + failure
+              + ", "
+              + hostPort(req.uri)
+              + "); attempt "
+              + (attempt + 1)
+              + " of "
+              + planned
+              + " in "
+              + human(wait));
+      sleep(wait);
+      wait = wait.multipliedBy(2);
+    }
+  }
+
+  /** How many attempts of at most {@code limit} fit their waits into the retry time. */
+  int plannedAttempts(int limit) {
+    int n = 1;
+    long sum = 0;
+    long w = settings.firstRetryWait().toMillis();
+    while (n < limit && sum + w <= settings.retryTime().toMillis()) {
+      sum += w;
+      w *= 2;
+      n++;
+    }
+    return n;
+  }
+
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+  }
+
+  /** The largest body taken: the setting, but never more than a third of the Java heap. */
+  long bodyLimit() {
+    long heap = Runtime.getRuntime().maxMemory() / 3;
+    return Math.min(Math.min(settings.maxResponseBytes(), heap), Integer.MAX_VALUE - 16);
+  }
+
+  /** One attempt, bounded by the request's deadline from the first byte sent to the last read. */
+  private Response once(Request req) throws IOException {
+    HttpRequest hr = build(req);
+    Duration timeout = req.timeout != null ? req.timeout : settings.requestTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long limit = bodyLimit();
+    AtomicReference<BoundedBody> body = new AtomicReference<>();
+    CompletableFuture<HttpResponse<byte[]>> f =
+        (trusted(req.uri) ? client : foreignClient)
+            .sendAsync(
+                hr,
+                info -> {
+                  BoundedBody b = new BoundedBody(limit, info.headers());
+                  body.set(b);
+                  return b;
+                });
+    HttpResponse<byte[]> resp;
+    try {
+      resp = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      abort(f, body.get());
+      throw new HttpTimeoutException("no complete answer within " + human(timeout));
+    } catch (InterruptedException e) {
+      abort(f, body.get());
+      Thread.currentThread().interrupt();
+      throw new ServerException(
+          req.what() + " was interrupted", 0, null, List.of(), "run the command again", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof BodyTooLarge t) {
+        throw tooLarge(req, limit, t);
+      }
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(c.getMessage() != null ? c.getMessage() : c.toString(), c);
+    } catch (CancellationException e) {
+      throw new HttpTimeoutException("cancelled");
+    }
+    byte[] decoded;
+    try {
+      decoded = decode(resp, limit, deadline, timeout);
+    } catch (BodyTooLarge t) {
+      throw tooLarge(req, limit, t);
+    }
+    return new Response(resp.statusCode(), resp.headers().map(), decoded, resp.uri());
+  }
+
+  private static void abort(CompletableFuture<?> f, BoundedBody body) {
+    if (body != null) {
+      body.cancel();
+    }
+    f.cancel(true);
+  }
+
+  private ServerException tooLarge(Request req, long limit, BodyTooLarge t) {
+    boolean heap = limit < settings.maxResponseBytes();
+    return new ServerException(
+        req.what()
+            + ": the answer from "
+            + hostPort(req.uri)
+            + (t.decoded ? " decodes to" : " is")
+            + " more than "
+            + mib(limit)
+            + (heap ? " (a third of the Java heap)" : ""),
+        0,
+        null,
+        List.of(),
+        heap
+            ? "give Java more memory (GARAGE_HSM_JAVA_OPTS=-Xmx…) if the repository really is that"
+                + " large"
+            : "raise "
+                + ClientSettings.ENV_MAX_RESPONSE
+                + " if the repository really is that large; otherwise the server is misbehaving",
+        null);
+  }
+
+  private static String mib(long n) {
+    return n >= (1 << 20) ? (n >> 20) + " MiB" : n + " bytes";
+  }
+
+  /** The answer body exceeded the limit (or the heap) on the wire or after decoding. */
+  static final class BodyTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+    final boolean decoded;
+
+    BodyTooLarge(boolean decoded) {
+      super("answer too large");
+      this.decoded = decoded;
+    }
+  }
+
+  /**
+   * Collects an answer body up to a limit, in chunks (no doubling copies); past the limit, or when
+   * the heap runs out, it cancels the exchange, which closes the connection.
+   */
+  static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final long limit;
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private List<byte[]> chunks = new ArrayList<>();
+    private long size;
+    private volatile Flow.Subscription subscription;
+
+    BoundedBody(long limit, java.net.http.HttpHeaders headers) {
+      this.limit = limit;
+      long declared = headers.firstValueAsLong("Content-Length").orElse(-1);
+      if (declared > limit) {
+        result.completeExceptionally(new BodyTooLarge(false));
       }
     }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (result.isDone()) {
+        s.cancel();
+      } else {
+        s.request(1);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        for (ByteBuffer b : items) {
+          size += b.remaining();
+          if (size > limit) {
+            fail(new BodyTooLarge(false));
+            return;
+          }
+          byte[] c = new byte[b.remaining()];
+          b.get(c);
+          chunks.add(c);
+        }
+      } catch (OutOfMemoryError e) {
+        fail(new BodyTooLarge(false));
+        return;
+      }
+      subscription.request(1);
+    }
+
+    private void fail(Throwable t) {
+      chunks = null;
+      result.completeExceptionally(t);
+      subscription.cancel();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      chunks = null;
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        result.complete(join(chunks, size));
+      } catch (OutOfMemoryError e) {
+        chunks = null;
+        result.completeExceptionally(new BodyTooLarge(false));
+      }
+      chunks = null;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    void cancel() {
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+      result.completeExceptionally(new HttpTimeoutException("cancelled"));
+    }
+  }
+
+  private static byte[] join(List<byte[]> chunks, long size) {
+    if (chunks.size() == 1) {
+      return chunks.get(0);
+    }
+    byte[] all = new byte[(int) size];
+    int at = 0;
+    for (byte[] c : chunks) {
+      System.arraycopy(c, 0, all, at, c.length);
+      at += c.length;
+    }
+    return all;
   }
 
   private HttpRequest build(Request req) throws FileNotFoundException {
     HttpRequest.Builder b = HttpRequest.newBuilder(req.uri);
+    // the deadline of once() bounds the whole exchange; this one only stops the client early
     b.timeout(req.timeout != null ? req.timeout : settings.requestTimeout());
     b.header("Accept-Encoding", "gzip, deflate");
     HttpRequest.BodyPublisher body;
@@ -123,7 +428,8 @@ final class Http {
     for (String[] h : req.headers) {
       b.header(h[0], h[1]);
     }
-    if (!req.noAuth) {
+    // credentials only to the configured server: never to a redirect target or object store
+    if (!req.noAuth && trusted(req.uri)) {
       String a = auth.authorization(req.uri, this);
       if (a != null) {
         b.header("Authorization", a);
@@ -133,7 +439,9 @@ final class Http {
     return b.build();
   }
 
-  private static byte[] decode(HttpResponse<byte[]> resp) throws IOException {
+  /** Decodes gzip/deflate answers, stopping at {@code limit} decoded bytes and at the deadline. */
+  private static byte[] decode(
+      HttpResponse<byte[]> resp, long limit, long deadline, Duration timeout) throws IOException {
     byte[] body = resp.body() == null ? new byte[0] : resp.body();
     String enc =
         resp.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
@@ -147,9 +455,29 @@ final class Http {
                 ? new InflaterInputStream(new ByteArrayInputStream(body))
                 : null) {
       if (in == null) {
-        throw new IOException("unsupported Content-Encoding " + enc);
+        throw new IOException("unsupported Content-Encoding " + ServerText.printable(enc));
       }
-      return in.readAllBytes();
+      List<byte[]> chunks = new ArrayList<>();
+      long size = 0;
+      try {
+        byte[] buf = new byte[1 << 16];
+        for (int n = in.readNBytes(buf, 0, buf.length);
+            n > 0;
+            n = in.readNBytes(buf, 0, buf.length)) {
+          size += n;
+          if (size > limit) {
+            throw new BodyTooLarge(true);
+          }
+          if (System.nanoTime() > deadline) {
+            throw new HttpTimeoutException("no complete answer within " + human(timeout));
+          }
+          chunks.add(Arrays.copyOf(buf, n));
+        }
+        return join(chunks, size);
+      } catch (OutOfMemoryError e) {
+        chunks = null;
+        throw new BodyTooLarge(true);
+      }
     }
   }
 
@@ -173,20 +501,22 @@ final class Http {
     }
   }
 
-  private ServerException noAnswer(Request req, IOException e, int attempts) {
-    String why;
+  private static String why(Request req, IOException e) {
     if (e instanceof HttpTimeoutException) {
-      why = "timed out";
+      return "timed out";
     } else if (e instanceof ConnectException) {
-      why = "connection refused or unreachable";
+      return "connection refused or unreachable";
     } else if (e instanceof FileNotFoundException) {
-      why = "cannot read " + req.file;
-    } else {
-      why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      return "cannot read " + req.file;
     }
+    return ServerText.printable(
+        e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+  }
+
+  private ServerException noAnswer(Request req, IOException e, int attempts) {
     String tries = attempts > 1 ? " after " + attempts + " attempts" : "";
     return new ServerException(
-        req.what() + " got no answer from " + hostPort(req.uri) + tries + ": " + why,
+        req.what() + " got no answer from " + hostPort(req.uri) + tries + ": " + why(req, e),
         0,
         null,
         List.of(),
@@ -199,6 +529,56 @@ final class Http {
 
   static String hostPort(URI u) {
     return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+  }
+
+  /** True for the URL schemes garage-hsm talks to; a redirect anywhere else is refused. */
+  static boolean isHttp(URI u) {
+    String s = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    return (s.equals("http") || s.equals("https")) && u.getHost() != null;
+  }
+
+  /** A 1xx, 2xx or 3xx answer that is not one of the call's success codes. */
+  static ServerException unexpected(Request req, Response r) {
+    StringBuilder m =
+        new StringBuilder(req.what())
+            .append(" got HTTP ")
+            .append(r.status())
+            .append(" from ")
+            .append(hostPort(req.uri));
+    Optional<String> loc = r.header("Location");
+    if (r.status() >= 300 && r.status() < 400 && loc.isPresent()) {
+      URI to = location(req, loc.get());
+      m.append(" (a redirect to ")
+          .append(ServerText.printable(loc.get()))
+          .append(to == null || !isHttp(to) ? ", not an http(s) URL: refused)" : ")");
+    }
+    m.append(", which is not a success answer to it (success: ")
+        .append(codes(req.success))
+        .append(')');
+    return new ServerException(
+        m.toString(),
+        r.status(),
+        null,
+        List.of(),
+        "check that the reposerver URL in config.json points at the reposerver itself, not at a"
+            + " proxy or login page",
+        null);
+  }
+
+  /** The redirect target, resolved against the request, or null when it is not a URI. */
+  static URI location(Request req, String loc) {
+    try {
+      return req.uri.resolve(loc.trim());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static String codes(Set<Integer> s) {
+    List<String> l = s.stream().sorted().map(String::valueOf).toList();
+    return l.size() == 1
+        ? l.get(0)
+        : String.join(", ", l.subList(0, l.size() - 1)) + " or " + l.get(l.size() - 1);
   }
 
   /** A readable one-line error for an answer of 400 or more. */
@@ -253,11 +633,13 @@ final class Http {
     boolean noAuth;
     boolean gzippable;
     Duration timeout;
+    Set<Integer> success;
     private String what;
 
     private Request(String method, URI uri) {
       this.method = method;
       this.uri = uri;
+      this.success = method.equals("GET") ? Set.of(200) : DONE;
     }
 
     static Request get(URI uri) {
@@ -300,6 +682,12 @@ final class Http {
 
     Request header(String name, String value) {
       headers.add(new String[] {name, value});
+      return this;
+    }
+
+    /** The answers that mean the call did what was asked; any other answer is an error. */
+    Request success(Set<Integer> codes) {
+      success = Set.copyOf(codes);
       return this;
     }
 

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * The object stores the reposerver redirects uploads to: S3 (pre-signed part URLs) and Azure Blob
  * Storage (SAS URLs, which garage-sign reaches through the Azure SDK). Their URLs carry their own
- * authorisation, so they never get the reposerver's bearer token.
+ * authorisation; they are other origins than the reposerver, so they never get its bearer token
+ * (Http sends credentials to the configured origin only).
  */
 final class ObjectStores {
   private ObjectStores() {}
@@ -18,11 +19,6 @@ final class ObjectStores {
 
   static boolean isAzureBlob(URI uri) {
     return host(uri).endsWith(".core.windows.net");
-  }
-
-  /** True for URLs that carry their own authorisation (pre-signed S3, Azure SAS). */
-  static boolean carriesOwnAuthorisation(URI uri) {
-    return host(uri).endsWith(".amazonaws.com") || isAzureBlob(uri);
   }
 
   /**

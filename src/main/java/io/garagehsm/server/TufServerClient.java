@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -45,8 +47,19 @@ public final class TufServerClient {
   }
 
   public static TufServerClient create(ServerConfig config, ClientSettings settings) {
+    return create(config, settings, line -> {});
+  }
+
+  /**
+   * A client whose retries are announced, one line each, on {@code notices}. Credentials go only to
+   * {@code config.base()}'s origin.
+   */
+  public static TufServerClient create(
+      ServerConfig config, ClientSettings settings, Consumer<String> notices) {
     return new TufServerClient(
-        config, new Http(settings, Auth.from(config.auth(), config.repoDir())));
+        config,
+        new Http(
+            settings, Auth.from(config.auth(), config.repoDir()), List.of(config.base()), notices));
   }
 
   public ServerConfig config() {
@@ -79,9 +92,7 @@ public final class TufServerClient {
     if (r.status() == 404) {
       return Optional.empty();
     }
-    if (r.status() >= 400) {
-      throw Http.error(req, r);
-    }
+    Http.check(req, r);
     return Optional.of(envelope(r, name + " from " + server()));
   }
 
@@ -112,9 +123,7 @@ public final class TufServerClient {
     if (r.status() == 404) {
       return Optional.empty();
     }
-    if (r.status() >= 400) {
-      throw Http.error(req, r);
-    }
+    Http.check(req, r);
     String what = "private key " + keyId + " from " + server();
     JsonNode n = MetadataJson.parse(r.body(), what);
     TufKey pub = TufKey.fromJson(n, what);
@@ -137,9 +146,7 @@ public final class TufServerClient {
     if (r.status() == 404) {
       return false;
     }
-    if (r.status() >= 400) {
-      throw Http.error(req, r);
-    }
+    Http.check(req, r);
     return true;
   }
 
@@ -240,15 +247,14 @@ public final class TufServerClient {
     String enc = segment(filename);
     Http.Request init =
         Http.Request.post(config.resolve("multipart/initiate/" + enc + "?fileSize=" + size), null)
+            .success(Set.of(200, 201))
             .describe("POST multipart/initiate/" + filename);
     Http.Response r = http.exchange(init);
     if (r.status() == 501 || "not_implemented".equals(ErrorBody.parse(r.body()).code())) {
       singlePut(filename, enc, file, timeout);
       return UploadMethod.SINGLE_PUT;
     }
-    if (r.status() >= 400) {
-      throw Http.error(init, r);
-    }
+    Http.check(init, r);
     JsonNode n = MetadataJson.parse(r.body(), "multipart initiate answer");
     String uploadId = n.path("uploadId").asText(null);
     long partSize = n.path("partSize").asLong(0);
@@ -288,13 +294,23 @@ public final class TufServerClient {
             http.send(
                 Http.Request.get(config.resolve(q)).describe("GET multipart/url part " + part));
         String uri = MetadataJson.parse(u.body(), "multipart url answer").path("uri").asText(null);
-        if (uri == null) {
+        URI partUri = uri == null ? null : Http.location(Http.Request.get(config.base()), uri);
+        if (partUri == null || !Http.isHttp(partUri)) {
           throw new ServerException(
-              "multipart url answer has no uri", u.status(), null, List.of(), null, null);
+              "multipart url answer for part "
+                  + part
+                  + (uri == null
+                      ? " has no uri"
+                      : " names " + ServerText.printable(uri) + ", not an http(s) URL: refused"),
+              u.status(),
+              null,
+              List.of(),
+              null,
+              null);
         }
         Http.Response p =
             http.send(
-                Http.Request.put(URI.create(uri), chunk)
+                Http.Request.put(partUri, chunk)
                     .header("Content-MD5", md5)
                     .idempotent()
                     .timeout(timeout)
@@ -322,33 +338,42 @@ public final class TufServerClient {
         Http.Request.putFile(config.resolve("uploads/" + enc), file)
             .contentType("application/octet-stream")
             .timeout(timeout)
+            .success(Http.REDIRECTS)
             .describe("PUT uploads/" + filename);
     Http.Response r = http.send(put);
-    if (r.status() >= 300 && r.status() < 400) {
-      String loc =
-          r.header("Location")
-              .orElseThrow(
-                  () ->
-                      new ServerException(
-                          "PUT uploads/"
-                              + filename
-                              + " answered "
-                              + r.status()
-                              + " without Location",
-                          r.status(),
-                          null,
-                          List.of(),
-                          null,
-                          null));
-      URI target = put.uri.resolve(loc);
-      Http.Request to =
-          Http.Request.putFile(target, file)
-              .contentType("application/octet-stream")
-              .timeout(timeout)
-              .describe("PUT " + filename + " to " + Http.hostPort(target));
-      ObjectStores.singlePutHeaders(target).forEach(to::header);
-      http.send(to);
+    String loc =
+        r.header("Location")
+            .orElseThrow(
+                () ->
+                    new ServerException(
+                        "PUT uploads/" + filename + " answered " + r.status() + " without Location",
+                        r.status(),
+                        null,
+                        List.of(),
+                        null,
+                        null));
+    URI target = Http.location(put, loc);
+    if (target == null || !Http.isHttp(target)) {
+      throw new ServerException(
+          "PUT uploads/"
+              + filename
+              + " was redirected to "
+              + ServerText.printable(loc)
+              + ", not an http(s) URL: refused",
+          r.status(),
+          null,
+          List.of(),
+          "the reposerver's storage settings are wrong or it is not a reposerver",
+          null);
     }
+    // the bearer token and the TLS identity stay with the reposerver (Http: other origin)
+    Http.Request to =
+        Http.Request.putFile(target, file)
+            .contentType("application/octet-stream")
+            .timeout(timeout)
+            .describe("PUT " + filename + " to " + Http.hostPort(target));
+    ObjectStores.singlePutHeaders(target).forEach(to::header);
+    http.send(to);
   }
 
   private static byte[] md5(byte[] data) {

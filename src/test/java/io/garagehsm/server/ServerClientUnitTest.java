@@ -43,9 +43,18 @@ class ServerClientUnitTest {
     URI s3 = URI.create("https://bucket.s3.eu-west-1.amazonaws.com/part?X-Amz-Signature=x");
     URI azure = URI.create("https://acct.blob.core.windows.net/c/app-1.0?sv=2021&sig=x");
     URI reposerver = URI.create("https://reposerver.example/api/v1/user_repo/uploads/app-1.0");
-    assertTrue(ObjectStores.carriesOwnAuthorisation(s3));
-    assertTrue(ObjectStores.carriesOwnAuthorisation(azure));
-    assertFalse(ObjectStores.carriesOwnAuthorisation(reposerver));
+    Http http =
+        new Http(
+            ClientSettings.defaults(),
+            new Auth.None(),
+            List.of(URI.create("https://reposerver.example/")),
+            line -> {});
+    assertFalse(http.trusted(s3));
+    assertFalse(http.trusted(azure));
+    assertTrue(http.trusted(reposerver));
+    assertTrue(http.trusted(URI.create("https://REPOSERVER.example:443/x")));
+    assertFalse(http.trusted(URI.create("http://reposerver.example/x")));
+    assertFalse(http.trusted(URI.create("https://reposerver.example:8443/x")));
     assertEquals(
         java.util.Map.of("x-ms-blob-type", "BlockBlob"), ObjectStores.singlePutHeaders(azure));
     assertEquals(java.util.Map.of(), ObjectStores.singlePutHeaders(s3));
