@@ -91,18 +91,18 @@ public final class CliContext {
 
   /** A progress or result message for people (stderr). */
   public void info(String message) {
-    err.println(message);
+    err.println(TerminalText.escape(message));
   }
 
   /** A warning (stderr). */
   public void warn(String message) {
-    err.println("warning: " + message);
+    err.println("warning: " + TerminalText.escape(message));
   }
 
   /** A diagnostic shown only with {@code --verbose} (stderr, prefixed {@code verbose: }). */
   public void verbose(String message) {
     if (global.verbose()) {
-      err.println("verbose: " + message);
+      err.println("verbose: " + TerminalText.escape(message));
     }
   }
 

@@ -90,7 +90,7 @@ public final class Main {
     cl.setCaseInsensitiveEnumValuesAllowed(false);
     cl.setParameterExceptionHandler(
         (ex, args) -> {
-          ctx.err().println("error: " + ex.getMessage());
+          ctx.err().println("error: " + TerminalText.escape(ex.getMessage()));
           ctx.err()
               .println(
                   "hint: see '"
@@ -131,10 +131,11 @@ public final class Main {
     if (msg == null || msg.isBlank()) {
       msg = t.getClass().getSimpleName();
     }
-    ctx.err().println("error: " + msg.lines().findFirst().orElse(msg));
+    // the whole message, escaped: a newline from an input shows as \n instead of forging a line
+    ctx.err().println("error: " + TerminalText.escape(msg.strip()));
     ctx.failed(msg.lines().findFirst().orElse(msg));
     if (hint != null) {
-      ctx.err().println("hint: " + hint);
+      ctx.err().println("hint: " + TerminalText.escape(hint));
     }
     if (ctx.global().debug()) {
       t.printStackTrace(ctx.err());

@@ -139,13 +139,19 @@ final class TokensCommand {
 
     private static void print(ObjectNode o, PrintStream out) {
       StringBuilder b = new StringBuilder();
-      b.append("module: ").append(o.get("module").asText());
+      b.append("module: ").append(TerminalText.escape(o.get("module").asText()));
       b.append(" (backend ").append(o.get("backend").asText()).append(")\n");
       for (var t : o.get("tokens")) {
-        b.append("\ntoken '").append(t.get("label").asText()).append("'\n");
-        b.append("  serial:       ").append(t.get("serial").asText()).append('\n');
-        b.append("  manufacturer: ").append(t.get("manufacturer").asText()).append('\n');
-        b.append("  model:        ").append(t.get("model").asText()).append('\n');
+        b.append("\ntoken '").append(TerminalText.escape(t.get("label").asText())).append("'\n");
+        b.append("  serial:       ")
+            .append(TerminalText.escape(t.get("serial").asText()))
+            .append('\n');
+        b.append("  manufacturer: ")
+            .append(TerminalText.escape(t.get("manufacturer").asText()))
+            .append('\n');
+        b.append("  model:        ")
+            .append(TerminalText.escape(t.get("model").asText()))
+            .append('\n');
         b.append("  uri:          ").append(t.get("uri").asText()).append('\n');
         b.append("  login:        ")
             .append(t.get("loginRequired").asBoolean() ? "required" : "not required")
@@ -161,7 +167,7 @@ final class TokensCommand {
         }
         for (var k : t.get("keys")) {
           b.append("  key '")
-              .append(k.get("label").asText())
+              .append(TerminalText.escape(k.get("label").asText()))
               .append("' ")
               .append(k.get("type").asText())
               .append('\n');
@@ -171,7 +177,9 @@ final class TokensCommand {
           }
         }
       }
-      out.write(b.toString().getBytes(StandardCharsets.UTF_8), 0, b.length());
+      // token and key labels come from the device: escaped like every other input
+      byte[] text = b.toString().getBytes(StandardCharsets.UTF_8);
+      out.write(text, 0, text.length);
       out.flush();
     }
   }

@@ -50,6 +50,7 @@ final class LoadedModules {
     Path key = key(modulePath);
     Entry entry = ENTRIES.get(key);
     if (entry == null) {
+      requireFunctionList(modulePath);
       PKCS11Module module;
       try {
         module = PKCS11Module.getInstance(key.toString());
@@ -185,6 +186,48 @@ final class LoadedModules {
       return modulePath.toRealPath();
     } catch (IOException e) {
       return modulePath.toAbsolutePath().normalize();
+    }
+  }
+
+  private static final byte[] FUNCTION_LIST =
+      "C_GetFunctionList".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /**
+   * Refuses a file whose bytes never spell {@code C_GetFunctionList}, the one symbol every PKCS#11
+   * module exports: such a file is not a module, so it is never handed to the dynamic loader (whose
+   * error text for arbitrary bytes is itself garbage).
+   */
+  static void requireFunctionList(Path modulePath) {
+    boolean found = false;
+    try (java.io.InputStream in =
+        new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(modulePath), 1 << 16)) {
+      // no prefix of the name recurs inside it, so a mismatch restarts the match at this byte
+      int matched = 0;
+      int b;
+      while (!found && (b = in.read()) >= 0) {
+        if (b == FUNCTION_LIST[matched]) {
+          matched++;
+        } else {
+          matched = b == FUNCTION_LIST[0] ? 1 : 0;
+        }
+        found = matched == FUNCTION_LIST.length;
+      }
+    } catch (IOException e) {
+      throw new TokenException(
+          TokenException.Category.MODULE_NOT_FOUND,
+          "cannot read PKCS#11 module " + modulePath + ": " + e.getClass().getSimpleName(),
+          null,
+          "check the module path and its permissions",
+          e);
+    }
+    if (!found) {
+      throw new TokenException(
+          TokenException.Category.MODULE_NOT_FOUND,
+          modulePath + " is not a PKCS#11 module (no C_GetFunctionList)",
+          null,
+          "give the token's PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so) with --module,"
+              + " GARAGE_HSM_MODULE or module-path=... in the pkcs11: URI",
+          null);
     }
   }
 

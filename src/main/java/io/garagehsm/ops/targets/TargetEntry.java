@@ -152,6 +152,19 @@ public record TargetEntry(
 
   private static void ascii(String option, String value) {
     requireAscii(MetadataJson.nodes().textNode(value), option);
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) < 0x20 || value.charAt(i) == 0x7f) {
+        throw new OperationException(
+            Kind.FAILED,
+            option
+                + " contains a control character (U+"
+                + String.format(Locale.ROOT, "%04X", (int) value.charAt(i))
+                + " at position "
+                + i
+                + "); target fields are shown to people and devices",
+            "use printable characters only");
+      }
+    }
   }
 
   private static void requireAscii(JsonNode node, String option) {
