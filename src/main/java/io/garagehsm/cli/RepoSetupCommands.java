@@ -428,6 +428,7 @@ final class RepoSetupCommands {
     @Override
     public Integer call() {
       Repository r = ctx.repo(repo.repo);
+      r.refuseOutputInside(output, "--output");
       String k = keyNames.get(0);
       if (keyNames.size() > 1) {
         ctx.warn("only the first --key-name is exported: " + k);

@@ -87,7 +87,10 @@ final class UserKeysCommand {
     @Override
     public Integer call() {
       KeyDirectory.checkName(name);
-      spec.generate(ctx, parent.keys(ctx), name);
+      KeyDirectory keys = parent.keys(ctx);
+      try (RepoLock lock = keys.lock()) {
+        spec.generate(ctx, keys, name);
+      }
       return ExitCodes.OK;
     }
   }

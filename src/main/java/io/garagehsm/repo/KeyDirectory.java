@@ -167,6 +167,16 @@ public final class KeyDirectory {
     return m;
   }
 
+  /**
+   * Locks this folder against other garage-hsm runs that create keys in it (waiting up to a
+   * minute), so "does the name exist?" and the write are one step: concurrent {@code user-keys gen
+   * -k same} keeps one key and the other runs refuse.
+   */
+  public RepoLock lock() {
+    ensureDir();
+    return RepoLock.acquireWaiting(dir, dir.toString(), java.time.Duration.ofMinutes(1));
+  }
+
   /** Writes a file key pair; {@code .sec} is 0600 before it holds anything. */
   public void writeKeyPair(String name, TufKeyPair pair) {
     ensureDir();

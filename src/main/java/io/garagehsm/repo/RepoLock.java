@@ -61,6 +61,32 @@ public final class RepoLock implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes the lock of a key folder outside a repository ({@code user-keys}), waiting up to {@code
+   * patience} for another run to finish: runs on different key names only queue briefly, and a run
+   * on the same name then sees the key and refuses instead of overwriting it.
+   */
+  static RepoLock acquireWaiting(Path dir, String what, java.time.Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (true) {
+      try {
+        return acquire(dir, what);
+      } catch (RepoException e) {
+        if (System.nanoTime() > deadline) {
+          throw new RepoException(
+              "key folder " + dir + " is locked by another garage-hsm run",
+              "wait for it to finish and retry (the lock is " + dir.resolve(FILE) + ")");
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
   @Override
   public void close() {
     try {

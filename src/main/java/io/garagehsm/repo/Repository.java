@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.SignedMetadata;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +96,42 @@ public final class Repository {
   public RepoLock lock() {
     AtomicFiles.createPrivateDir(dir);
     return RepoLock.acquire(dir, name);
+  }
+
+  /**
+   * Refuses an output path that lies inside this repository's folder (symbolic links resolved),
+   * e.g. {@code export-credentials -o roles/root.json}: a command's output never replaces the
+   * repository's own files.
+   */
+  public void refuseOutputInside(Path output, String option) {
+    Path parent = output.toAbsolutePath().normalize().getParent();
+    Path resolved = output.toAbsolutePath().normalize();
+    Path repoDir = dir.toAbsolutePath().normalize();
+    try {
+      repoDir = dir.toRealPath();
+      // the nearest existing ancestor decides where the output really lands
+      Path existing = parent;
+      while (existing != null && !Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      if (existing != null) {
+        resolved = existing.toRealPath().resolve(existing.relativize(resolved));
+      }
+    } catch (IOException e) {
+      // fall back to the normalised paths
+    }
+    if (resolved.startsWith(repoDir)) {
+      throw new RepoException(
+          option
+              + " "
+              + output
+              + " is inside the repository '"
+              + name
+              + "' ("
+              + repoDir
+              + "); it would overwrite or add to the repository's own files",
+          "write the file outside " + repoDir);
+    }
   }
 
   public RepoConfig config() {
