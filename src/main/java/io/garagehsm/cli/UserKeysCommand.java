@@ -4,6 +4,7 @@ import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.ops.keys.PublicKeyImport;
 import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.repo.RepoLock;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

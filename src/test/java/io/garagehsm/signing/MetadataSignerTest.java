@@ -1,0 +1,51 @@
+package io.garagehsm.signing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.garagehsm.metadata.KeyType;
+import io.garagehsm.metadata.TufKey;
+import io.garagehsm.metadata.TufKeyPair;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Every signature is verified under the signer's expected key before anyone may use it. */
+class MetadataSignerTest {
+  static final byte[] DATA = "{\"_type\":\"Targets\"}".getBytes(StandardCharsets.US_ASCII);
+
+  /** A signer that claims one key but signs with another (a swapped or wrong token key). */
+  record Swapped(TufKey claimed, Signer actual) implements Signer {
+    @Override
+    public TufKey publicKey() {
+      return claimed;
+    }
+
+    @Override
+    public String location() {
+      return "pkcs11:token=swapped;object=k";
+    }
+
+    @Override
+    public byte[] sign(byte[] data) {
+      return actual.sign(data);
+    }
+  }
+
+  @Test
+  void aSignatureThatDoesNotVerifyUnderTheExpectedKeyIsRefused() {
+    TufKeyPair expected = TufKeyPair.generate(KeyType.ED25519, 256);
+    TufKeyPair other = TufKeyPair.generate(KeyType.ED25519, 256);
+    Signer wrong = new Swapped(expected.publicKey(), new FileSigner(other, "other.sec"));
+    SigningException e =
+        assertThrows(SigningException.class, () -> MetadataSigner.signChecked(wrong, DATA));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+    assertTrue(e.getMessage().contains(expected.publicKey().keyId()), e.getMessage());
+
+    Signer right = new FileSigner(expected, "expected.sec");
+    assertArrayEquals(
+        right.sign(DATA),
+        MetadataSigner.signChecked(right, DATA).sig(),
+        "Ed25519 is deterministic");
+  }
+}
