@@ -210,7 +210,8 @@ public final class CliContext {
     return out;
   }
 
-  private String hostName() {
+  /** This machine's host name, for records. */
+  public String hostName() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (java.io.IOException e) {

@@ -4,10 +4,10 @@ import io.garagehsm.metadata.CanonicalJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
+import io.garagehsm.ops.ceremony.KeyholderSigning;
+import io.garagehsm.ops.ceremony.Threshold;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
-import io.garagehsm.signing.MetadataSigner;
-import io.garagehsm.signing.Signer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -304,18 +304,38 @@ final class RootCommand {
           }
         }
         if (!local.isEmpty()) {
-          List<Signer> signers = Support.signers(ctx, r.keys(), local);
-          try {
-            out = MetadataSigner.sign(out, signers);
-          } finally {
-            Support.closeAll(signers);
-          }
+          // one key at a time: keys on tokens that are never plugged in together
+          List<Threshold> needed = thresholds(finalRoot, previous);
+          out =
+              KeyholderSigning.sign(
+                  out,
+                  local,
+                  new KeyholderSigning.Keyholders(
+                      r.keys(),
+                      n -> ctx.signer(r.keys(), n),
+                      uri -> ctx.tokens().present(uri),
+                      ctx.prompter(),
+                      ctx::info),
+                  md -> Threshold.progress(needed, md.signatures(), md.canonicalSigned()));
         }
         warnThresholds(finalRoot, previous, out);
         r.writeSignedRole("root", out);
       }
       ctx.info("signed root.json saved to " + r.signedFile("root"));
       return ExitCodes.OK;
+    }
+
+    /** The new root's own root role, and the previous root's when there is one. */
+    private static List<Threshold> thresholds(RootRole root, Optional<SignedMetadata> previous) {
+      if (previous.isPresent()) {
+        try {
+          return Threshold.required(
+              RootRole.ROOT, root, RootRole.of(previous.get(), "roles/root.json"));
+        } catch (RuntimeException e) {
+          // an unreadable previous root: progress against the new root only
+        }
+      }
+      return List.of(Threshold.required(RootRole.ROOT, root, root).get(0));
     }
 
     private void checkVersion(Repository r, Optional<SignedMetadata> previous, int version) {

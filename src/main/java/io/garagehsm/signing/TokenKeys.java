@@ -10,6 +10,7 @@ import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.pkcs11.Pkcs11Uri;
 import io.garagehsm.pkcs11.SignatureAlgorithm;
 import io.garagehsm.pkcs11.TokenBackend;
+import io.garagehsm.pkcs11.TokenDescription;
 import io.garagehsm.pkcs11.TokenException;
 import io.garagehsm.pkcs11.TokenKey;
 import io.garagehsm.secret.SecretSource;
@@ -97,6 +98,36 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
   public TokenBackend backend(Pkcs11Uri uri) {
     Path module = locator.locate(uri, explicitModule);
     return backends.computeIfAbsent(module, m -> TokenBackend.open(kind, m, options));
+  }
+
+  /**
+   * Whether the token a key URI names is present now. Re-initialises the module first (SoftHSM2 and
+   * most modules see inserted or removed tokens only after a fresh C_Initialize), which closes the
+   * keys opened so far: call it between signatures, not while a signer is in use.
+   */
+  public boolean present(String keyUri) {
+    Pkcs11Uri uri = parseUri(keyUri);
+    Path module = locator.locate(uri, explicitModule);
+    TokenBackend old = backends.remove(module);
+    if (old != null) {
+      for (TokenKey k : openKeys) {
+        try {
+          k.close();
+        } catch (RuntimeException ignored) {
+          // the module is finalised next anyway
+        }
+      }
+      openKeys.clear();
+      old.close();
+    }
+    for (TokenDescription t : backend(uri).tokens()) {
+      boolean label = uri.token().map(l -> l.equals(t.label())).orElse(true);
+      boolean serial = uri.serial().map(x -> x.equals(t.serial())).orElse(true);
+      if (label && serial && t.flags().tokenInitialized()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

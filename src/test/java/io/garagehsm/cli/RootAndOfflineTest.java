@@ -55,7 +55,13 @@ class RootAndOfflineTest {
     JsonNode v1 = readJson(repo.resolve("roles/root.json"));
     Cli.Result sign =
         run(NOW, home, "root", "sign", "-r", "myrepo", "-k", "root-old", "-k", "root-new").ok();
-    assertEquals("signed root.json saved to " + repo.resolve("roles/root.json") + "\n", sign.err());
+    assertEquals(
+        "signed with key 'root-old': new root: 1 of 1 signatures; previous root: 1 of 1\n"
+            + "signed with key 'root-new': new root: 2 of 1 signatures; previous root: 1 of 1\n"
+            + "signed root.json saved to "
+            + repo.resolve("roles/root.json")
+            + "\n",
+        sign.err());
     JsonNode v2 = readJson(repo.resolve("roles/root.json"));
     JsonNode expected = vectorJson("root-rotation/tuf/myrepo/roles/root.json");
     assertEquals(expected.get("signed"), v2.get("signed"));

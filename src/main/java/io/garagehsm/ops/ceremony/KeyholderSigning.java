@@ -1,0 +1,117 @@
+package io.garagehsm.ops.ceremony;
+
+import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.pkcs11.Pkcs11Uri;
+import io.garagehsm.repo.KeyDirectory;
+import io.garagehsm.repo.TokenReference;
+import io.garagehsm.signing.MetadataSigner;
+import io.garagehsm.signing.Signer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Signs with several keys one keyholder at a time: keys on different tokens that are never plugged
+ * in together. For each token key whose token is absent, a terminal asks for it ("insert token
+ * 'label' (serial …) for key 'a', then press Enter"); without a terminal the run fails before any
+ * signature, naming every missing token. After each signature {@code progress} reports the
+ * thresholds.
+ */
+public final class KeyholderSigning {
+  private KeyholderSigning() {}
+
+  /**
+   * How to reach keys and people.
+   *
+   * @param keys the key folder
+   * @param open opens the signer of a key name
+   * @param tokenPresent whether the token a key URI names is present now
+   * @param prompter the terminal, or none
+   * @param info progress lines (stderr)
+   */
+  public record Keyholders(
+      KeyDirectory keys,
+      Function<String, Signer> open,
+      Predicate<String> tokenPresent,
+      TokenPrompter prompter,
+      Consumer<String> info) {}
+
+  /** A key whose token is not plugged in. */
+  record Missing(String keyName, String token) {
+    String describe() {
+      return token + " for key '" + keyName + "'";
+    }
+  }
+
+  /** Signs {@code md} with every key in {@code names}, in order; returns the signed envelope. */
+  public static SignedMetadata sign(
+      SignedMetadata md,
+      List<String> names,
+      Keyholders k,
+      Function<SignedMetadata, String> progress) {
+    md.requireAscii();
+    List<Missing> missing = new ArrayList<>();
+    for (String n : names) {
+      Optional<String> uri = tokenUri(k.keys(), n);
+      if (uri.isPresent() && !k.tokenPresent().test(uri.get())) {
+        missing.add(new Missing(n, tokenName(uri.get())));
+      }
+    }
+    if (!missing.isEmpty() && !k.prompter().interactive()) {
+      List<String> d = new ArrayList<>();
+      missing.forEach(m -> d.add(m.describe()));
+      throw new CeremonyException(
+          (missing.size() == 1 ? "token not present: " : "tokens not present: ")
+              + String.join(", ", d)
+              + "; nothing was signed or written",
+          "plug in every token, or run on a terminal: garage-hsm then asks for each token in turn");
+    }
+    SignedMetadata out = md;
+    for (String n : names) {
+      Optional<String> uri = tokenUri(k.keys(), n);
+      if (uri.isPresent()) {
+        // checked again for each key: the keyholder before may have taken another token out
+        while (!k.tokenPresent().test(uri.get())) {
+          String token = tokenName(uri.get());
+          if (!k.prompter()
+              .await("insert token " + token + " for key '" + n + "', then press Enter ")) {
+            throw new CeremonyException(
+                "no answer while waiting for token "
+                    + token
+                    + " for key '"
+                    + n
+                    + "'; nothing written",
+                "run 'root sign' again when the keyholder is ready");
+          }
+        }
+      }
+      try (Signer s = k.open().apply(n)) {
+        out = MetadataSigner.sign(out, List.of(s));
+      }
+      k.info().accept("signed with key '" + n + "': " + progress.apply(out));
+    }
+    return out;
+  }
+
+  private static Optional<String> tokenUri(KeyDirectory keys, String name) {
+    if (keys.hasPrivateFile(name)) {
+      return Optional.empty();
+    }
+    return keys.tokenReference(name).map(TokenReference::uri);
+  }
+
+  private static String tokenName(String keyUri) {
+    try {
+      Pkcs11Uri u = Pkcs11Uri.parse(keyUri);
+      return "'"
+          + u.token().orElse("?")
+          + "'"
+          + u.serial().map(s -> " (serial " + s + ")").orElse("");
+    } catch (IllegalArgumentException e) {
+      return keyUri;
+    }
+  }
+}
