@@ -7,7 +7,9 @@ import io.garagehsm.repo.TokenReference;
 import io.garagehsm.signing.MetadataSigner;
 import io.garagehsm.signing.Signer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -54,9 +56,13 @@ public final class KeyholderSigning {
       Function<SignedMetadata, String> progress) {
     md.requireAscii();
     List<Missing> missing = new ArrayList<>();
+    // one check per token: each check re-initialises the module
+    Map<String, Boolean> presentByToken = new HashMap<>();
     for (String n : names) {
       Optional<String> uri = tokenUri(k.keys(), n);
-      if (uri.isPresent() && !k.tokenPresent().test(uri.get())) {
+      if (uri.isPresent()
+          && !presentByToken.computeIfAbsent(
+              tokenIdentity(uri.get()), t -> k.tokenPresent().test(uri.get()))) {
         missing.add(new Missing(n, tokenName(uri.get())));
       }
     }
@@ -68,6 +74,9 @@ public final class KeyholderSigning {
               + String.join(", ", d)
               + "; nothing was signed or written",
           "plug in every token, or run on a terminal: garage-hsm then asks for each token in turn");
+    }
+    if (missing.isEmpty()) {
+      return signAllPresent(md, names, k, progress);
     }
     SignedMetadata out = md;
     for (String n : names) {
@@ -96,11 +105,53 @@ public final class KeyholderSigning {
     return out;
   }
 
+  /**
+   * Every token is plugged in: the signers stay open until the last signature, so keys on one token
+   * share its session and its single login (a presence check re-initialises the module and would
+   * cost a login per key).
+   */
+  private static SignedMetadata signAllPresent(
+      SignedMetadata md,
+      List<String> names,
+      Keyholders k,
+      Function<SignedMetadata, String> progress) {
+    List<Signer> open = new ArrayList<>();
+    try {
+      SignedMetadata out = md;
+      for (String n : names) {
+        Signer s = k.open().apply(n);
+        open.add(s);
+        out = MetadataSigner.sign(out, List.of(s));
+        k.info().accept("signed with key '" + n + "': " + progress.apply(out));
+      }
+      return out;
+    } finally {
+      for (Signer s : open) {
+        s.close();
+      }
+    }
+  }
+
   private static Optional<String> tokenUri(KeyDirectory keys, String name) {
     if (keys.hasPrivateFile(name)) {
       return Optional.empty();
     }
     return keys.tokenReference(name).map(TokenReference::uri);
+  }
+
+  /** The token a key URI names, without the object: keys on one token share it. */
+  private static String tokenIdentity(String keyUri) {
+    try {
+      Pkcs11Uri u = Pkcs11Uri.parse(keyUri);
+      return String.join(
+          "\u0000",
+          u.token().orElse(""),
+          u.serial().orElse(""),
+          u.modulePath().orElse(""),
+          u.moduleName().orElse(""));
+    } catch (IllegalArgumentException e) {
+      return keyUri;
+    }
   }
 
   private static String tokenName(String keyUri) {
