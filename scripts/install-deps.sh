@@ -2,9 +2,11 @@
 # Installs the system packages garage-hsm's build, tests and demo need, when missing:
 # a JDK 17+ (the machine's), SoftHSM2 (the test and demo token), OpenSC's pkcs11-tool (adopting keys
 # made by another tool), openssl (the independent verifier in tests), gcc (tests build small
-# fake PKCS#11 libraries to prove what is and is not loaded, and a logging PKCS#11 shim), and for
+# fake PKCS#11 libraries to prove what is and is not loaded, and a logging PKCS#11 shim), for
 # the remote-token tests p11-kit (p11-kit server), p11-kit-modules (its client module), socat (the
-# TCP hop) and libp11-kit-dev (pkcs11.h for the shim). Debian/Ubuntu only.
+# TCP hop) and libp11-kit-dev (pkcs11.h for the shim), and for the TPM 2.0 suite the software TPM
+# (swtpm), its PKCS#11 module (tpm2-pkcs11), TCTIs, tpm2-tools (lockout counter) and the
+# tpm2-abrmd resource manager with dbus-daemon for its private bus. Debian/Ubuntu only.
 set -euo pipefail
 
 need=()
@@ -19,11 +21,20 @@ command -v p11-kit >/dev/null 2>&1 || need+=(p11-kit)
 [ -e /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so ] || need+=(p11-kit-modules)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 [ -e /usr/include/p11-kit-1/p11-kit/pkcs11.h ] || need+=(libp11-kit-dev)
+tpm_libs=/usr/lib/x86_64-linux-gnu
+command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
+command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
+[ -e "$tpm_libs/pkcs11/libtpm2_pkcs11.so" ] || need+=(libtpm2-pkcs11-1)
+[ -e "$tpm_libs/libtss2-tcti-swtpm.so.0" ] || need+=(libtss2-tcti-swtpm0)
+[ -e "$tpm_libs/libtss2-tcti-tabrmd.so.0" ] || need+=(libtss2-tcti-tabrmd0)
+command -v tpm2_getcap >/dev/null 2>&1 || need+=(tpm2-tools)
+[ -x /usr/sbin/tpm2-abrmd ] || need+=(tpm2-abrmd)
+command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: missing ${need[*]} and no apt-get to install them" >&2
-    echo "hint: install SoftHSM2, OpenSC, OpenSSL, p11-kit (+ client module), socat, gcc and the p11-kit headers with your package manager" >&2
+    echo "hint: install SoftHSM2, OpenSC, OpenSSL, p11-kit (+ client module), socat, gcc, the p11-kit headers, swtpm, tpm2-pkcs11, tpm2-tools and tpm2-abrmd with your package manager" >&2
     exit 1
   fi
   sudo=""
@@ -36,8 +47,11 @@ fi
 # Fail, never skip: the token tests need these.
 for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(command -v pkcs11-tool)" \
   "$(command -v gcc)" "$(command -v p11-kit)" /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
-  "$(command -v socat)" /usr/include/p11-kit-1/p11-kit/pkcs11.h; do
-  if [ ! -e "$f" ]; then
+  "$(command -v socat)" /usr/include/p11-kit-1/p11-kit/pkcs11.h \
+  "$(command -v swtpm)" "$tpm_libs/pkcs11/libtpm2_pkcs11.so" "$tpm_libs/libtss2-tcti-swtpm.so.0" \
+  "$tpm_libs/libtss2-tcti-tabrmd.so.0" "$(command -v tpm2_getcap)" /usr/sbin/tpm2-abrmd \
+  "$(command -v dbus-daemon)"; do
+  if [ -z "$f" ] || [ ! -e "$f" ]; then
     echo "error: $f is missing after installation" >&2
     exit 1
   fi
