@@ -119,6 +119,10 @@ final class TokensCommand {
         kn.put("type", k.keyType().name() + (k.bits() > 0 ? "-" + k.bits() : ""));
         kn.put("uri", k.uri().toString());
         k.publicKey().ifPresent(p -> kn.put("keyid", TufKey.of(p).keyId()));
+        if (k.rsaSigningPathOrNull() != null) {
+          // how RSASSA-PSS is made: a PSS mechanism, or raw RSA with EMSA-PSS on the host
+          kn.put("signs", k.rsaSigningPathOrNull().display());
+        }
         keys.add(kn);
       }
       return o;
@@ -174,6 +178,9 @@ final class TokensCommand {
           b.append("    uri:   ").append(k.get("uri").asText()).append('\n');
           if (k.has("keyid")) {
             b.append("    keyid: ").append(k.get("keyid").asText()).append('\n');
+          }
+          if (k.has("signs")) {
+            b.append("    signs: RSA-PSS via ").append(k.get("signs").asText()).append('\n');
           }
         }
       }

@@ -68,7 +68,7 @@ final class IaikKeyGeneration {
           null);
     }
     byte[] id = freshId(session);
-    PKCS11KeyPair pair = generateKeyPair(session, algorithm, label, id);
+    PKCS11KeyPair pair = generateKeyPair(session, algorithm, label, id, discovery.quirks(token));
     try {
       verifyNotExtractable(session, pair.getPrivateKey(), algorithm.keyType(), label);
     } catch (TokenException e) {
@@ -89,7 +89,13 @@ final class IaikKeyGeneration {
     List<MechanismDescription> offered = discovery.mechanisms(token.slotId());
     Optional<MechanismDescription> genInfo =
         offered.stream().filter(m -> m.code() == gen).findFirst();
-    boolean canSign = offered.stream().anyMatch(m -> m.code() == sign);
+    // RSA: any path to RSASSA-PSS will do (PSS, SHA256-PSS, or raw RSA with host encoding).
+    boolean canSign =
+        algorithm.keyType() == KeyType.RSA
+            ? IaikSigningPaths.pick(
+                    discovery.signMechanisms(token.slotId()), discovery.quirks(token))
+                != RsaSigningPath.NONE
+            : offered.stream().anyMatch(m -> m.code() == sign);
     String what = algorithm.keyType() == KeyType.RSA ? "RSA" : "Ed25519 (EdDSA)";
     if (genInfo.isEmpty() || !canSign) {
       throw new TokenException(
@@ -101,7 +107,9 @@ final class IaikKeyGeneration {
               + " keys ("
               + (genInfo.isEmpty()
                   ? IaikTokenDiscovery.mechanismName(gen)
-                  : IaikTokenDiscovery.mechanismName(sign))
+                  : algorithm.keyType() == KeyType.RSA
+                      ? "RSA_PKCS_PSS, SHA256_RSA_PKCS_PSS and RSA_X_509"
+                      : IaikTokenDiscovery.mechanismName(sign))
               + " not offered)",
           null,
           algorithm.keyType() == KeyType.ED25519
@@ -145,16 +153,24 @@ final class IaikKeyGeneration {
   }
 
   /**
-   * One C_GenerateKeyPair with the final attributes. If the token rejects the template, retries
-   * once without the optional usage restrictions (tpm2-pkcs11 1.9 rejects CKA_DECRYPT=false
-   * together with CKA_VERIFY=true).
+   * One C_GenerateKeyPair with the final attributes. A module whose quirk profile says so gets no
+   * optional usage restrictions (CKA_DECRYPT/UNWRAP/ENCRYPT/WRAP=false) from the start: tpm2-pkcs11
+   * rejects them beside CKA_VERIFY ("attr mismatch"), and its raw RSA is TPM2_RSA_Decrypt, which a
+   * sign-only TPM key refuses. If the token rejects the template, retries once without the optional
+   * restrictions; a module whose profile asks for it first gets the leftovers of the failed attempt
+   * destroyed (tpm2-pkcs11 1.9 otherwise keeps them loaded and the retry runs out of object
+   * contexts).
    */
   private PKCS11KeyPair generateKeyPair(
-      Session session, KeyAlgorithm algorithm, String label, byte[] id) {
+      Session session, KeyAlgorithm algorithm, String label, byte[] id, ModuleQuirks quirks) {
     try {
-      return session.generateKeyPair(mechanismFor(algorithm), template(algorithm, label, id, true));
+      return session.generateKeyPair(
+          mechanismFor(algorithm), template(algorithm, label, id, !quirks.omitUsageRestrictions()));
     } catch (PKCS11Exception e) {
       String name = Pkcs11Errors.ckrName(e.getErrorCode());
+      if (quirks.cleanupFailedGeneration()) {
+        destroyLeftovers(session, id);
+      }
       if (!List.of(
               "CKR_TEMPLATE_INCONSISTENT",
               "CKR_ATTRIBUTE_VALUE_INVALID",
@@ -177,8 +193,29 @@ final class IaikKeyGeneration {
         return session.generateKeyPair(
             mechanismFor(algorithm), template(algorithm, label, id, false));
       } catch (PKCS11Exception e2) {
+        if (quirks.cleanupFailedGeneration()) {
+          destroyLeftovers(session, id);
+        }
         throw Pkcs11Errors.translate(e2, "key generation (" + algorithm + ") failed");
       }
+    }
+  }
+
+  /** Destroys every object a failed generation may have left with the new key's CKA_ID. */
+  private void destroyLeftovers(Session session, byte[] id) {
+    long[] left;
+    try {
+      left = session.findObjectsSingle(new AttributeVector().id(id), 16);
+    } catch (PKCS11Exception e) {
+      return;
+    }
+    for (long handle : left) {
+      destroyQuietly(session, handle);
+    }
+    if (left.length > 0) {
+      options
+          .diagnostics()
+          .accept("note: removed " + left.length + " object(s) the failed key generation left");
     }
   }
 

@@ -53,16 +53,20 @@ final class IaikKeyObjects {
    * one, each once by CKA_ID and label.
    */
   List<KeyDescription> describeKeys(
-      Session session, FoundToken token, Pkcs11Uri tokenBase, boolean loggedIn) {
+      Session session,
+      FoundToken token,
+      Pkcs11Uri tokenBase,
+      boolean loggedIn,
+      java.util.function.Function<long[], RsaSigningPath> rsaPathOf) {
     Map<String, KeyDescription> byIdAndLabel = new LinkedHashMap<>();
     for (long handle : find(session, AttributeVector.newPublicKey())) {
-      KeyDescription d = describeKeyObject(session, handle, tokenBase, true);
+      KeyDescription d = describeKeyObject(session, handle, tokenBase, true, rsaPathOf);
       byIdAndLabel.putIfAbsent(d.idHex() + "/" + d.label(), d);
     }
     boolean sawPublic = !byIdAndLabel.isEmpty();
     if (loggedIn) {
       for (long handle : find(session, AttributeVector.newPrivateKey())) {
-        KeyDescription d = describeKeyObject(session, handle, tokenBase, false);
+        KeyDescription d = describeKeyObject(session, handle, tokenBase, false, rsaPathOf);
         byIdAndLabel.putIfAbsent(d.idHex() + "/" + d.label(), d);
       }
     } else if (!sawPublic) {
@@ -95,7 +99,11 @@ final class IaikKeyObjects {
 
   /** Describes a public- or private-key object; the public key is null when not derivable. */
   private static KeyDescription describeKeyObject(
-      Session session, long handle, Pkcs11Uri tokenBase, boolean isPublic) {
+      Session session,
+      long handle,
+      Pkcs11Uri tokenBase,
+      boolean isPublic,
+      java.util.function.Function<long[], RsaSigningPath> rsaPathOfOrNull) {
     AttributeVector a = attributes(session, handle, CKA_LABEL, CKA_ID, CKA_KEY_TYPE);
     String label = a.label() == null ? "" : a.label();
     byte[] id = a.id() == null ? new byte[0] : a.id();
@@ -109,13 +117,18 @@ final class IaikKeyObjects {
     } catch (TokenException e) {
       type = a.keyType() == null ? KeyType.OTHER : keyTypeOf(a.keyType(), session, handle);
     }
+    RsaSigningPath rsaPath =
+        type == KeyType.RSA && rsaPathOfOrNull != null
+            ? rsaPathOfOrNull.apply(IaikSigningPaths.allowedMechanisms(session, handle))
+            : null;
     return new KeyDescription(
         label,
         HexFormat.of().formatHex(id),
         type,
         bits,
         publicKey,
-        tokenBase.withObject(label, id));
+        tokenBase.withObject(label, id),
+        rsaPath);
   }
 
   private static KeyType keyTypeOf(Long ckk, Session session, long handle) {
@@ -199,7 +212,7 @@ final class IaikKeyObjects {
     if (handles.length > 1) {
       List<String> names = new ArrayList<>();
       for (long h : handles) {
-        names.add(describeKeyObject(session, h, uri.tokenPart(), false).displayName());
+        names.add(describeKeyObject(session, h, uri.tokenPart(), false, null).displayName());
       }
       throw new TokenException(
           TokenException.Category.KEY_AMBIGUOUS,

@@ -31,12 +31,15 @@ class IaikTokenBackend implements TokenBackend {
   private final List<IaikTokenKey> openKeys = new ArrayList<>();
   private final Map<String, IaikTokenSessions> sessionsByToken = new LinkedHashMap<>();
   private final Map<String, IaikTokenSessions> sessionsBySelector = new LinkedHashMap<>();
+  private final boolean sharedWithSunPkcs11;
+  private final java.util.Map<Long, ModuleQuirks> touchedSlots = new java.util.LinkedHashMap<>();
   private boolean closed;
 
   IaikTokenBackend(Path modulePath, BackendOptions options, boolean sharedWithSunPkcs11) {
     this.modulePath = modulePath;
     this.options = options;
     this.module = LoadedModules.acquire(modulePath);
+    this.sharedWithSunPkcs11 = sharedWithSunPkcs11;
     if (sharedWithSunPkcs11) {
       LoadedModules.pin(modulePath);
     }
@@ -129,9 +132,16 @@ class IaikTokenBackend implements TokenBackend {
       sessions.ensureLoggedIn(tokenUri, pinsOrNull);
     }
     boolean loggedIn = pinsOrNull != null;
+    java.util.Set<Long> offered = discovery.signMechanisms(sessions.token().slotId());
+    ModuleQuirks quirks = discovery.quirks(sessions.token());
     return sessions.call(
         (session, g) ->
-            keyObjects.describeKeys(session, sessions.token(), tokenUri.tokenPart(), loggedIn));
+            keyObjects.describeKeys(
+                session,
+                sessions.token(),
+                tokenUri.tokenPart(),
+                loggedIn,
+                allowed -> IaikSigningPaths.fromAttributes(allowed, offered, quirks)));
   }
 
   // ---- open ------------------------------------------------------------------------------
@@ -189,7 +199,20 @@ class IaikTokenBackend implements TokenBackend {
   private synchronized IaikTokenKey register(
       IaikTokenSessions sessions, Pkcs11Uri uri, SecretSource pins, LocatedKey key) {
     Pkcs11Uri keyUri = uri.withObject(key.label(), key.id());
-    IaikTokenKey opened = new IaikTokenKey(this, sessions, keyUri, pins, key);
+    RsaSigningPath rsaPath =
+        key.keyType() == KeyType.RSA
+            ? sessions.call(
+                (session, g) ->
+                    IaikSigningPaths.choose(
+                        session,
+                        key.privateHandle(),
+                        key.publicKey(),
+                        discovery.signMechanisms(sessions.token().slotId()),
+                        discovery.quirks(sessions.token()),
+                        options.diagnostics()))
+            : null;
+    IaikTokenKey opened = new IaikTokenKey(this, sessions, keyUri, pins, key, rsaPath);
+    touchedSlots.putIfAbsent(sessions.token().slotId(), discovery.quirks(sessions.token()));
     openKeys.add(opened);
     return opened;
   }
@@ -226,6 +249,28 @@ class IaikTokenBackend implements TokenBackend {
     for (IaikTokenSessions pool : pools) {
       pool.close();
     }
+    flushTransientObjects();
     LoadedModules.release(modulePath);
+  }
+
+  /**
+   * For modules whose profile asks for it (tpm2-pkcs11): closes every session of the tokens this
+   * run used, so the module flushes the objects it loaded into the device even when the process
+   * goes on or the module stays initialised. Not when SunPKCS11 shares the module: its sessions
+   * would go too.
+   */
+  private void flushTransientObjects() {
+    if (sharedWithSunPkcs11) {
+      return;
+    }
+    for (Map.Entry<Long, ModuleQuirks> slot : touchedSlots.entrySet()) {
+      if (slot.getValue().flushOnClose()) {
+        try {
+          module.getPKCS11Module().C_CloseAllSessions(slot.getKey());
+        } catch (iaik.pkcs.pkcs11.wrapper.PKCS11Exception e) {
+          // Nothing left open, or the token is gone: nothing to flush.
+        }
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EC_KEY_PAIR_GEN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EDDSA;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_PSS;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_X_509;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_SHA256_RSA_PKCS_PSS;
 
 import iaik.pkcs.pkcs11.wrapper.CK_MECHANISM_INFO;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.xipki.pkcs11.wrapper.ModuleInfo;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
@@ -39,6 +41,8 @@ final class IaikTokenDiscovery {
     MECHANISMS_THAT_MATTER.put(CKM_RSA_PKCS_KEY_PAIR_GEN, "RSA_PKCS_KEY_PAIR_GEN");
     MECHANISMS_THAT_MATTER.put(CKM_RSA_PKCS_PSS, "RSA_PKCS_PSS");
     MECHANISMS_THAT_MATTER.put(CKM_SHA256_RSA_PKCS_PSS, "SHA256_RSA_PKCS_PSS");
+    // raw RSA: RSASSA-PSS with EMSA-PSS encoded on the host where no PSS mechanism is usable
+    MECHANISMS_THAT_MATTER.put(CKM_RSA_X_509, "RSA_X_509");
     MECHANISMS_THAT_MATTER.put(CKM_EC_EDWARDS_KEY_PAIR_GEN, "EC_EDWARDS_KEY_PAIR_GEN");
     MECHANISMS_THAT_MATTER.put(CKM_EDDSA, "EDDSA");
     MECHANISMS_THAT_MATTER.put(CKM_EC_KEY_PAIR_GEN, "EC_KEY_PAIR_GEN");
@@ -59,11 +63,38 @@ final class IaikTokenDiscovery {
   private final PKCS11Module module;
   private final Path modulePath;
   private final BackendOptions options;
+  private String[] libraryInfo;
 
   IaikTokenDiscovery(PKCS11Module module, Path modulePath, BackendOptions options) {
     this.module = module;
     this.modulePath = modulePath;
     this.options = options;
+  }
+
+  /** The quirk profile for a token of this module, by library and token description. */
+  ModuleQuirks quirks(FoundToken token) {
+    if (libraryInfo == null) {
+      try {
+        ModuleInfo info = module.getInfo();
+        libraryInfo =
+            new String[] {strip(info.getManufacturerID()), strip(info.getLibraryDescription())};
+      } catch (org.xipki.pkcs11.wrapper.TokenException e) {
+        libraryInfo = new String[] {"", ""};
+      }
+    }
+    return ModuleQuirks.of(
+        libraryInfo[0],
+        libraryInfo[1],
+        token.description().manufacturer(),
+        token.description().model());
+  }
+
+  /** The mechanisms of the slot that garage-hsm uses and the token says can sign. */
+  Set<Long> signMechanisms(long slotId) {
+    return mechanisms(slotId).stream()
+        .filter(MechanismDescription::sign)
+        .map(MechanismDescription::code)
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   /** The display name of a mechanism this tool lists, e.g. {@code RSA_PKCS_PSS}. */

@@ -1,18 +1,12 @@
 package io.garagehsm.pkcs11;
 
-import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKG_MGF1_SHA256;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EDDSA;
-import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_PSS;
-import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_SHA256;
 
 import io.garagehsm.secret.SecretSource;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import org.xipki.pkcs11.wrapper.Mechanism;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
-import org.xipki.pkcs11.wrapper.params.RSA_PKCS_PSS_PARAMS;
 
 /**
  * A private key of the IAIK backend, and the signing with it: the mechanism per algorithm,
@@ -28,6 +22,7 @@ final class IaikTokenKey implements TokenKey {
   private final IaikKeyObjects.LocatedKey key;
   private long handle;
   private int handleGeneration;
+  private final RsaSigningPath rsaPath;
   private volatile boolean closed;
 
   IaikTokenKey(
@@ -35,7 +30,9 @@ final class IaikTokenKey implements TokenKey {
       IaikTokenSessions sessions,
       Pkcs11Uri uri,
       SecretSource pins,
-      IaikKeyObjects.LocatedKey key) {
+      IaikKeyObjects.LocatedKey key,
+      RsaSigningPath rsaPath) {
+    this.rsaPath = rsaPath;
     this.backend = backend;
     this.sessions = sessions;
     this.uri = uri;
@@ -119,28 +116,42 @@ final class IaikTokenKey implements TokenKey {
               + algorithm
               + " signatures");
     }
-    Mechanism mechanism;
-    byte[] input;
-    if (algorithm == SignatureAlgorithm.RSA_PSS_SHA256) {
-      // Hash on the host: one short C_Sign, works on tokens without SHA256_RSA_PKCS_PSS.
-      mechanism =
-          new Mechanism(CKM_RSA_PKCS_PSS, new RSA_PKCS_PSS_PARAMS(CKM_SHA256, CKG_MGF1_SHA256, 32));
-      input = sha256(message);
-    } else {
-      // Pure EdDSA over the whole message, always single-part: SoftHSM2 has no C_SignUpdate for
-      // EdDSA, and the wrapper's own sign(...) helpers switch to multi-part above 2 KiB.
-      mechanism = new Mechanism(CKM_EDDSA);
-      input = message;
+    if (algorithm == SignatureAlgorithm.RSA_PSS_SHA256 && rsaPath == RsaSigningPath.NONE) {
+      throw new TokenException(
+          TokenException.Category.MECHANISM_UNSUPPORTED,
+          "key '"
+              + key.label()
+              + "' on token '"
+              + sessions.token().label()
+              + "' can use none of CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS, CKM_RSA_X_509"
+              + " (by its CKA_ALLOWED_MECHANISMS, the token's list and a test signature)",
+          null,
+          "use a key or token that allows RSA-PSS or raw RSA signatures",
+          null);
     }
     return sessions.call(
         (session, generation) -> {
           long privateKey = handle(session, generation);
           try {
-            session.signInit(mechanism, privateKey);
+            byte[] input;
+            if (algorithm == SignatureAlgorithm.RSA_PSS_SHA256) {
+              // The path was chosen by capability (IaikSigningPaths); hashing on the host keeps
+              // C_Sign short and single-part.
+              input =
+                  IaikSigningPaths.init(session, privateKey, key.publicKey(), rsaPath, message);
+            } else {
+              // Pure EdDSA over the whole message, always single-part: SoftHSM2 has no
+              // C_SignUpdate for EdDSA, and the wrapper's sign(...) helpers go multi-part at 2 KiB.
+              session.signInit(new Mechanism(CKM_EDDSA), privateKey);
+              input = message;
+            }
             if (key.alwaysAuthenticate()) {
               backend.login().contextLogin(session, sessions.token(), uri, pins, key.label());
             }
-            return session.sign(input);
+            byte[] output = session.sign(input);
+            return algorithm == SignatureAlgorithm.RSA_PSS_SHA256
+                ? IaikSigningPaths.finish(key.publicKey(), rsaPath, output)
+                : output;
           } catch (PKCS11Exception e) {
             throw Pkcs11Errors.translate(
                 e,
@@ -153,12 +164,9 @@ final class IaikTokenKey implements TokenKey {
         });
   }
 
-  private static byte[] sha256(byte[] message) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(message);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
+  /** How this RSA key signs (null for other key types). */
+  RsaSigningPath rsaSigningPath() {
+    return rsaPath;
   }
 
   @Override

@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /**
  * A key pair found on a token: its CKA_LABEL, CKA_ID (hex), type and size, the public key when it
- * can be read, and the full URI that selects it.
+ * can be read, the full URI that selects it, and for RSA how it makes PSS signatures as far as can
+ * be told without login (its CKA_ALLOWED_MECHANISMS, the token's list, the module's quirks; null
+ * when not RSA).
  */
 public record KeyDescription(
     String label,
@@ -14,7 +16,8 @@ public record KeyDescription(
     KeyType keyType,
     int bits,
     PublicKey publicKeyOrNull,
-    Pkcs11Uri uri) {
+    Pkcs11Uri uri,
+    RsaSigningPath rsaSigningPathOrNull) {
 
   /** The CKA_ID bytes. */
   public byte[] id() {

@@ -62,10 +62,20 @@ final class SunPkcs11TokenKey implements TokenKey {
               + algorithm
               + " signatures");
     }
+    RsaSigningPath path = located.rsaSigningPath();
+    if (path == RsaSigningPath.RAW_RSA) {
+      return signRaw(message);
+    }
+    if (path == RsaSigningPath.NONE) {
+      // the wrapper-side key explains which mechanisms were tried
+      return located.sign(algorithm, message);
+    }
     try {
       // A fresh Signature each time, parameters set before initSign: SunPKCS11's PSS signature
       // fails on reuse with CKR_OPERATION_ACTIVE when setParameter follows initSign (JDK 17, 25).
-      Signature signature = Signature.getInstance("RSASSA-PSS", provider);
+      Signature signature =
+          Signature.getInstance(
+              path == RsaSigningPath.SHA256_PSS ? "SHA256withRSASSA-PSS" : "RSASSA-PSS", provider);
       signature.setParameter(PSS_SHA256_SALT32);
       signature.initSign(privateKey);
       signature.update(message);
@@ -74,6 +84,32 @@ final class SunPkcs11TokenKey implements TokenKey {
       throw new TokenException(
           TokenException.Category.DEVICE,
           "SunPKCS11 signing with key '"
+              + located.label()
+              + "' failed: "
+              + String.valueOf(e.getMessage()).replace('\n', ' '),
+          null,
+          null,
+          e);
+    }
+  }
+
+  /**
+   * RSASSA-PSS through raw RSA: EMSA-PSS encoded here, the private-key operation by SunPKCS11's
+   * "RSA/ECB/NoPadding" (CKM_RSA_X_509; encrypting with a private key is C_Sign there). No
+   * mechanism parameters reach the module, whose profile may say it keeps them.
+   */
+  private byte[] signRaw(byte[] message) {
+    int bits =
+        ((java.security.interfaces.RSAPublicKey) located.publicKey()).getModulus().bitLength();
+    byte[] block = EmsaPss.encodeForRawRsa(EmsaPss.sha256(message), bits);
+    try {
+      javax.crypto.Cipher raw = javax.crypto.Cipher.getInstance("RSA/ECB/NoPadding", provider);
+      raw.init(javax.crypto.Cipher.ENCRYPT_MODE, privateKey);
+      return EmsaPss.leftPad(raw.doFinal(block), bits);
+    } catch (GeneralSecurityException | java.security.ProviderException e) {
+      throw new TokenException(
+          TokenException.Category.DEVICE,
+          "SunPKCS11 raw RSA with key '"
               + located.label()
               + "' failed: "
               + String.valueOf(e.getMessage()).replace('\n', ' '),

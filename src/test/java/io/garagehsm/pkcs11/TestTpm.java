@@ -20,14 +20,14 @@ import java.util.regex.Pattern;
 
 /**
  * A software TPM 2.0 for one test class: its own swtpm on free loopback ports, its own state and
- * tpm2-pkcs11 store folders under {@code ${garagehsm.tpm.dir}/<name>}, optionally behind
- * tpm2-abrmd on a private D-Bus session bus, all stopped by pid in {@link #close()}.
+ * tpm2-pkcs11 store folders under {@code ${garagehsm.tpm.dir}/<name>}, optionally behind tpm2-abrmd
+ * on a private D-Bus session bus, all stopped by pid in {@link #close()}.
  *
  * <p>tpm2-pkcs11 reads {@code TPM2_PKCS11_TCTI}/{@code TPM2_PKCS11_STORE} with getenv in
- * C_Initialize, and a JVM cannot change its own environment, so {@link #exportToThisProcess()}
- * sets them in the C environment (libc setenv). It must run before the module is first loaded in
- * the JVM; the TPM test classes run in a JVM each. Missing packages or a TPM that does not start
- * fail the test (never skip).
+ * C_Initialize, and a JVM cannot change its own environment, so {@link #exportToThisProcess()} sets
+ * them in the C environment (libc setenv). It must run before the module is first loaded in the
+ * JVM; the TPM test classes run in a JVM each. Missing packages or a TPM that does not start fail
+ * the test (never skip).
  */
 public final class TestTpm implements AutoCloseable {
 
@@ -198,10 +198,11 @@ public final class TestTpm implements AutoCloseable {
     pids.add(abrmd.pid());
     // abrmd claims its bus name asynchronously: wait until tpm2-tools get through it.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    Map<String, String> via = Map.of(
-        "TPM2TOOLS_TCTI", "tabrmd:bus_type=session",
-        "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + bus,
-        "TSS2_LOG", "all+NONE");
+    Map<String, String> via =
+        Map.of(
+            "TPM2TOOLS_TCTI", "tabrmd:bus_type=session",
+            "DBUS_SESSION_BUS_ADDRESS", "unix:path=" + bus,
+            "TSS2_LOG", "all+NONE");
     while (true) {
       if (!abrmd.isAlive()) {
         throw new AssertionError("tpm2-abrmd exited: " + readQuietly(dir.resolve("abrmd.log")));
@@ -223,7 +224,9 @@ public final class TestTpm implements AutoCloseable {
    */
   public TestTokens.TestToken initToken(String label) {
     String slots = pkcs11ToolRaw("-L");
-    Matcher m = Pattern.compile("Slot (\\d+) \\(0x[0-9a-f]+\\):[^\\n]*\\n\\s+token state:\\s+uninitialized").matcher(slots);
+    Matcher m =
+        Pattern.compile("Slot (\\d+) \\(0x[0-9a-f]+\\):[^\\n]*\\n\\s+token state:\\s+uninitialized")
+            .matcher(slots);
     if (!m.find()) {
       throw new AssertionError("no free TPM slot:\n" + slots);
     }
