@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.ops.ceremony.Transcript;
 import io.garagehsm.ops.ceremony.TranscriptEntry;
+import io.garagehsm.pkcs11.BackendOptions;
 import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.secret.PasswordPrompt;
+import io.garagehsm.secret.PinFailureLedger;
 import io.garagehsm.secret.PinSources;
 import io.garagehsm.secret.SecretSource;
 import io.garagehsm.signing.SignatureLog;
@@ -243,9 +245,14 @@ public final class CliContext {
               global.module(),
               locator,
               pins,
-              this::info,
-              global.allowFinalPinTry(),
-              global.maxSessions());
+              new BackendOptions(
+                  this::info,
+                  global.allowFinalPinTry(),
+                  global.maxSessions(),
+                  // wrong non-interactive PINs, remembered per token and PIN source (never the
+                  // PIN): the same unchanged source is not tried again without --retry-pin
+                  new PinFailureLedger(home().resolve(".pin-failures")),
+                  global.retryPin()));
     }
     return tokens;
   }

@@ -81,6 +81,14 @@ public final class GlobalOptions {
               + " (YubiHSM 2: 16 for all clients).")
   Integer maxSessions;
 
+  @Option(
+      names = "--retry-pin",
+      scope = ScopeType.INHERIT,
+      description =
+          "Try a PIN source once more although its last login to the token failed and the source"
+              + " (file and its modification time, or variable name) has not changed.")
+  boolean retryPin;
+
   public Path homeDir() {
     return homeDir != null ? homeDir : Path.of("tuf");
   }
@@ -107,6 +115,10 @@ public final class GlobalOptions {
 
   public String backend() {
     return backend;
+  }
+
+  public boolean retryPin() {
+    return retryPin;
   }
 
   public boolean allowFinalPinTry() {

@@ -57,7 +57,7 @@ final class IaikKeyObjects {
       FoundToken token,
       Pkcs11Uri tokenBase,
       boolean loggedIn,
-      java.util.function.Function<long[], RsaSigningPath> rsaPathOf) {
+      java.util.function.Function<IaikSigningPaths.AllowedMechanisms, RsaSigningPath> rsaPathOf) {
     Map<String, KeyDescription> byIdAndLabel = new LinkedHashMap<>();
     for (long handle : find(session, AttributeVector.newPublicKey())) {
       KeyDescription d = describeKeyObject(session, handle, tokenBase, true, rsaPathOf);
@@ -103,7 +103,8 @@ final class IaikKeyObjects {
       long handle,
       Pkcs11Uri tokenBase,
       boolean isPublic,
-      java.util.function.Function<long[], RsaSigningPath> rsaPathOfOrNull) {
+      java.util.function.Function<IaikSigningPaths.AllowedMechanisms, RsaSigningPath>
+          rsaPathOfOrNull) {
     AttributeVector a = attributes(session, handle, CKA_LABEL, CKA_ID, CKA_KEY_TYPE);
     String label = a.label() == null ? "" : a.label();
     byte[] id = a.id() == null ? new byte[0] : a.id();

@@ -4,10 +4,14 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_CONTEXT_SPECIFIC;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 
 import io.garagehsm.pkcs11.IaikTokenDiscovery.FoundToken;
+import io.garagehsm.secret.PinFailureLedger;
 import io.garagehsm.secret.Secret;
 import io.garagehsm.secret.SecretSource;
 import io.garagehsm.secret.SecretUnavailableException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 
@@ -22,6 +26,7 @@ final class IaikLogin {
 
   private final Path modulePath;
   private final BackendOptions options;
+  private final Set<String> failedThisRun = new HashSet<>();
 
   IaikLogin(Path modulePath, BackendOptions options) {
     this.modulePath = modulePath;
@@ -54,6 +59,13 @@ final class IaikLogin {
       return;
     }
     checkPinCounters(token.label(), flags, options);
+    String tokenId = tokenIdentity(token);
+    refuseSecondTryInThisRun(token, tokenId);
+    SecretSource source =
+        (pins == null ? SecretSource.none() : pins).withUriPinSource(uri.pinSource().orElse(null));
+    Optional<String> sourceId =
+        flags.protectedAuthenticationPath() ? Optional.empty() : source.nonInteractiveIdentity();
+    refuseUnchangedFailedSource(token, tokenId, sourceId);
     try {
       if (flags.protectedAuthenticationPath()) {
         options
@@ -61,16 +73,106 @@ final class IaikLogin {
             .accept("enter the user PIN of token '" + token.label() + "' on the PIN pad");
         session.login(CKU_USER, null);
       } else {
-        try (Secret pin = secret(pins, uri, "user PIN for token '" + token.label() + "'")) {
+        try (Secret pin = secret(source, uri, "user PIN for token '" + token.label() + "'")) {
           session.login(CKU_USER, pin.chars());
         }
       }
     } catch (PKCS11Exception e) {
       if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
-        throw loginFailure(e, token);
+        throw failed(e, token, tokenId, sourceId);
       }
     }
+    if (options.pinFailuresOrNull() != null) {
+      options.pinFailuresOrNull().clear(tokenId);
+    }
     LoadedModules.loginAcquired(modulePath, token.slotId());
+  }
+
+  /** Identifies a token across runs: module, label, serial, manufacturer, model. */
+  String tokenIdentity(FoundToken token) {
+    TokenDescription d = token.description();
+    return modulePath.toAbsolutePath().normalize()
+        + " token="
+        + d.label()
+        + " serial="
+        + d.serial()
+        + " manufacturer="
+        + d.manufacturer()
+        + " model="
+        + d.model();
+  }
+
+  /** One PIN try per run: after a wrong PIN, no further login to that token in this run. */
+  private void refuseSecondTryInThisRun(FoundToken token, String tokenId) {
+    if (failedThisRun.contains(tokenId)) {
+      throw new TokenException(
+          TokenException.Category.PIN_RETRY_REFUSED,
+          "a login to token '"
+              + token.label()
+              + "' already failed with a wrong PIN in this run; garage-hsm tries a PIN once per"
+              + " run",
+          null,
+          "fix the PIN source and run again",
+          null);
+    }
+  }
+
+  /**
+   * After a non-interactive wrong-PIN login, the same token with the same unchanged source (file
+   * path and mtime, or variable name) is not tried again until the source changes or {@code
+   * --retry-pin}: a CI job re-running with a wrong PIN must not walk the token into lockout.
+   */
+  private void refuseUnchangedFailedSource(
+      FoundToken token, String tokenId, Optional<String> sourceId) {
+    PinFailureLedger ledger = options.pinFailuresOrNull();
+    if (ledger == null || sourceId.isEmpty() || options.retryPin()) {
+      return;
+    }
+    Optional<String> failed = ledger.failedSource(tokenId);
+    if (failed.isPresent() && failed.get().equals(sourceId.get())) {
+      throw new TokenException(
+          TokenException.Category.PIN_RETRY_REFUSED,
+          "not trying the PIN again: the last login to token '"
+              + token.label()
+              + "' with this PIN source ("
+              + describeSource(sourceId.get())
+              + ") failed with a wrong PIN, and the source has not changed since (recorded in "
+              + ledger.file()
+              + ")",
+          null,
+          "correct the PIN file (any change of it counts) or use another source; or try the same"
+              + " PIN once more with --retry-pin",
+          null);
+    }
+  }
+
+  private static String describeSource(String sourceId) {
+    if (sourceId.startsWith("env:")) {
+      return "environment variable " + sourceId.substring(4);
+    }
+    if (sourceId.startsWith("file:")) {
+      int modified = sourceId.indexOf(" modified ");
+      return "file " + (modified > 0 ? sourceId.substring(5, modified) : sourceId.substring(5));
+    }
+    return sourceId;
+  }
+
+  /** Explains a failed login and remembers a wrong PIN (never a locked token) for later runs. */
+  private TokenException failed(
+      PKCS11Exception e, FoundToken token, String tokenId, Optional<String> sourceId) {
+    TokenException t = loginFailure(e, token);
+    if (t.category() == TokenException.Category.PIN_INCORRECT) {
+      failedThisRun.add(tokenId);
+      PinFailureLedger ledger = options.pinFailuresOrNull();
+      if (ledger != null && sourceId.isPresent()) {
+        try {
+          ledger.recordFailure(tokenId, sourceId.get());
+        } catch (RuntimeException recordFailed) {
+          options.diagnostics().accept("warning: " + recordFailed.getMessage());
+        }
+      }
+    }
+    return t;
   }
 
   /** Context-specific login for a CKA_ALWAYS_AUTHENTICATE key, after C_SignInit. */
@@ -78,6 +180,12 @@ final class IaikLogin {
       Session session, FoundToken token, Pkcs11Uri uri, SecretSource pins, String keyLabel) {
     TokenFlags flags = currentFlags(token);
     checkPinCounters(token.label(), flags, options);
+    String tokenId = tokenIdentity(token);
+    refuseSecondTryInThisRun(token, tokenId);
+    Optional<String> sourceId =
+        flags.protectedAuthenticationPath() || pins == null
+            ? Optional.empty()
+            : pins.withUriPinSource(uri.pinSource().orElse(null)).nonInteractiveIdentity();
     try {
       if (flags.protectedAuthenticationPath()) {
         options
@@ -96,7 +204,7 @@ final class IaikLogin {
         }
       }
     } catch (PKCS11Exception e) {
-      throw loginFailure(e, token);
+      throw failed(e, token, tokenId, sourceId);
     }
   }
 
@@ -180,6 +288,23 @@ final class IaikLogin {
           "wrong user PIN for token '" + token.label() + "' (CKR_PIN_INCORRECT)" + state,
           t.ckrName().orElse(null),
           t.hint().orElse(null),
+          e);
+    }
+    if (t.category() == TokenException.Category.PIN_LOCKED) {
+      // TPMs answer TPM_RC_LOCKOUT (dictionary-attack lockout) as CKR_PIN_LOCKED, even for the
+      // right PIN, while their flags show nothing: not a wrong PIN, and never counted as one.
+      return new TokenException(
+          t.category(),
+          "token '"
+              + token.label()
+              + "' is locked by too many wrong PINs; wait or reset ("
+              + t.ckrName().orElse("CKR_PIN_LOCKED")
+              + ")",
+          t.ckrName().orElse(null),
+          "a TPM unlocks itself after its recovery time (tpm2_getcap properties-variable:"
+              + " TPM2_PT_LOCKOUT_RECOVERY, seconds) or is reset by its owner"
+              + " (tpm2_dictionarylockout --clear-lockout); other tokens: the Security Officer"
+              + " unblocks the PIN (pkcs11-tool --login --login-type so --init-pin)",
           e);
     }
     return t;

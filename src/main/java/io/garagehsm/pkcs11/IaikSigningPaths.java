@@ -50,24 +50,42 @@ final class IaikSigningPaths {
   }
 
   /**
-   * The path for a key whose CKA_ALLOWED_MECHANISMS is {@code allowedOrNull} (null or empty: not
-   * restricted) on a token offering {@code tokenSignMechanisms}, without probing.
+   * A key's CKA_ALLOWED_MECHANISMS as read through the wrapper: {@code complete} when it came back
+   * as a list; a single value (the wrapper's JNI layer returns one Long for lists of any length:
+   * seen with tpm2-pkcs11's 12-entry lists) tells only that this mechanism is among them.
+   */
+  record AllowedMechanisms(Set<Long> known, boolean complete) {}
+
+  /**
+   * The path for a key with {@code allowedOrNull} on a token offering {@code tokenSignMechanisms},
+   * without probing: a complete CKA_ALLOWED_MECHANISMS decides, otherwise the token's list.
    */
   static RsaSigningPath fromAttributes(
-      long[] allowedOrNull, Set<Long> tokenSignMechanisms, ModuleQuirks quirks) {
+      AllowedMechanisms allowedOrNull, Set<Long> tokenSignMechanisms, ModuleQuirks quirks) {
     Set<Long> candidates =
-        allowedOrNull != null && allowedOrNull.length > 0
-            ? toSet(allowedOrNull)
+        allowedOrNull != null && allowedOrNull.complete()
+            ? allowedOrNull.known()
             : tokenSignMechanisms;
     return pick(candidates, quirks);
   }
 
+  /** As above for a complete list given as an array (tests). */
+  static RsaSigningPath fromAllowedList(
+      long[] allowedOrNull, Set<Long> tokenSignMechanisms, ModuleQuirks quirks) {
+    return fromAttributes(
+        allowedOrNull == null || allowedOrNull.length == 0
+            ? null
+            : new AllowedMechanisms(toSet(allowedOrNull), true),
+        tokenSignMechanisms,
+        quirks);
+  }
+
   /**
-   * The key's CKA_ALLOWED_MECHANISMS, or null when the module has none for it. The wrapper's typed
-   * accessor fails (ClassCastException) on a list of one, which its JNI layer hands back as a
-   * single Long, so the raw value is read.
+   * The key's CKA_ALLOWED_MECHANISMS, or null when the module has none for it (absent or empty: no
+   * restriction). The wrapper's typed accessor fails (ClassCastException) on the single value its
+   * JNI layer returns, so the raw value is read.
    */
-  static long[] allowedMechanisms(Session session, long handle) {
+  static AllowedMechanisms allowedMechanisms(Session session, long handle) {
     Object v;
     try {
       Attribute a =
@@ -78,20 +96,20 @@ final class IaikSigningPaths {
     } catch (PKCS11Exception | RuntimeException e) {
       return null; // not supported by the module for this object: no restriction known
     }
-    long[] m;
     if (v instanceof long[] array) {
-      m = array;
-    } else if (v instanceof Long one) {
-      m = new long[] {one};
-    } else {
-      return null;
+      return array.length == 0 ? null : new AllowedMechanisms(toSet(array), true);
     }
-    return m.length == 0 ? null : m;
+    if (v instanceof Long one) {
+      return new AllowedMechanisms(Set.of(one), false);
+    }
+    return null;
   }
 
   /**
-   * The path for an RSA private key in a logged-in session: attributes first, and when they leave
-   * nothing usable and the key is unrestricted, a probe of each remaining candidate.
+   * The path for an RSA private key in a logged-in session. A complete CKA_ALLOWED_MECHANISMS
+   * decides; an unrestricted key takes what the token advertises; otherwise (a list the wrapper
+   * could not read whole, or nothing advertised) each candidate allowed by the quirks is tried with
+   * a test signature that must verify.
    */
   static RsaSigningPath choose(
       Session session,
@@ -100,21 +118,30 @@ final class IaikSigningPaths {
       Set<Long> tokenSignMechanisms,
       ModuleQuirks quirks,
       Consumer<String> diagnostics) {
-    long[] allowed = allowedMechanisms(session, privateHandle);
-    RsaSigningPath path = fromAttributes(allowed, tokenSignMechanisms, quirks);
-    if (path != RsaSigningPath.NONE || allowed != null) {
-      return path;
+    AllowedMechanisms allowed = allowedMechanisms(session, privateHandle);
+    if (allowed != null && allowed.complete()) {
+      return pick(allowed.known(), quirks);
     }
-    // Neither the key nor the token names a usable mechanism: some modules under-report. Try.
+    RsaSigningPath advertised = pick(tokenSignMechanisms, quirks);
+    if (allowed == null && advertised != RsaSigningPath.NONE) {
+      return advertised;
+    }
     for (RsaSigningPath candidate :
         quirks.unsafeMechanismParameters()
             ? new RsaSigningPath[] {RsaSigningPath.RAW_RSA}
-            : new RsaSigningPath[] {RsaSigningPath.PSS, RsaSigningPath.RAW_RSA}) {
+            : new RsaSigningPath[] {
+              RsaSigningPath.PSS, RsaSigningPath.SHA256_PSS, RsaSigningPath.RAW_RSA
+            }) {
       if (probe(session, privateHandle, publicKey, candidate)) {
-        diagnostics.accept(
-            "note: the token does not list "
-                + candidate.display()
-                + " but a test signature with it verified; using it");
+        if (candidate != advertised) {
+          diagnostics.accept(
+              "note: using "
+                  + candidate.display()
+                  + " for RSA-PSS: a test signature with it verified"
+                  + (advertised == RsaSigningPath.NONE
+                      ? " (the token advertises no PSS-capable mechanism)"
+                      : " (the key does not allow " + advertised.display() + ")"));
+        }
         return candidate;
       }
     }

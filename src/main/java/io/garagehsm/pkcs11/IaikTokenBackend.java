@@ -256,11 +256,11 @@ class IaikTokenBackend implements TokenBackend {
   /**
    * For modules whose profile asks for it (tpm2-pkcs11): closes every session of the tokens this
    * run used, so the module flushes the objects it loaded into the device even when the process
-   * goes on or the module stays initialised. Not when SunPKCS11 shares the module: its sessions
-   * would go too.
+   * goes on or the module stays initialised. Only when this backend is the module's sole user in
+   * the process (SunPKCS11 or another backend would lose their sessions too).
    */
   private void flushTransientObjects() {
-    if (sharedWithSunPkcs11) {
+    if (sharedWithSunPkcs11 || !LoadedModules.soleUser(modulePath)) {
       return;
     }
     for (Map.Entry<Long, ModuleQuirks> slot : touchedSlots.entrySet()) {

@@ -147,6 +147,12 @@ final class IaikTokenSessions {
         SecretSource inner = source.withUriPinSource(pinSource);
         return inner == source ? this : capturing(inner);
       }
+
+      @Override
+      public java.util.Optional<String> nonInteractiveIdentity() {
+        // the wrong-PIN ledger identifies the source by where it is, never by the PIN
+        return source.nonInteractiveIdentity();
+      }
     };
   }
 

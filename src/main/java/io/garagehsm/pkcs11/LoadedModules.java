@@ -173,6 +173,15 @@ final class LoadedModules {
     return true;
   }
 
+  /**
+   * True when the caller holds the only reference and SunPKCS11 does not share the module: closing
+   * all sessions of a slot then ends nobody else's.
+   */
+  static synchronized boolean soleUser(Path modulePath) {
+    Entry entry = ENTRIES.get(key(modulePath));
+    return entry != null && entry.references == 1 && !entry.pinned;
+  }
+
   /** Marks a module as shared with SunPKCS11: it stays initialised for the life of the JVM. */
   static synchronized void pin(Path modulePath) {
     Entry entry = ENTRIES.get(key(modulePath));

@@ -22,6 +22,8 @@ public class TokenException extends RuntimeException {
     PIN_LOCKED,
     PIN_FINAL_TRY,
     PIN_UNAVAILABLE,
+    /** A wrong PIN from this unchanged source already failed on this token: not tried again. */
+    PIN_RETRY_REFUSED,
     MECHANISM_UNSUPPORTED,
     /** The chosen backend cannot do this (SunPKCS11 has no EdDSA): another backend can. */
     BACKEND_UNSUPPORTED,

@@ -3,15 +3,29 @@ package io.garagehsm.secret;
 /** Reads a secret interactively without echo; injectable so tests need no terminal. */
 public interface PasswordPrompt {
 
-  /** Returns the typed secret, or null when there is no interactive console. */
+  /** Returns the typed secret (possibly empty), or null at end of input. */
   char[] readPassword(String prompt);
+
+  /** Whether there is someone to ask (a terminal); false means never call readPassword. */
+  default boolean interactive() {
+    return true;
+  }
 
   /** The process console ({@link System#console()}); null answer when there is none. */
   @SuppressWarnings("SystemConsoleNull") // handled: isTerminal() is checked as well
   static PasswordPrompt systemConsole() {
-    return prompt -> {
-      java.io.Console console = System.console();
-      return console == null || !isTerminal(console) ? null : console.readPassword("%s", prompt);
+    return new PasswordPrompt() {
+      @Override
+      public char[] readPassword(String prompt) {
+        java.io.Console console = System.console();
+        return console == null ? null : console.readPassword("%s", prompt);
+      }
+
+      @Override
+      public boolean interactive() {
+        java.io.Console console = System.console();
+        return console != null && isTerminal(console);
+      }
     };
   }
 
@@ -29,6 +43,16 @@ public interface PasswordPrompt {
 
   /** No console at all. */
   static PasswordPrompt unavailable() {
-    return prompt -> null;
+    return new PasswordPrompt() {
+      @Override
+      public char[] readPassword(String prompt) {
+        return null;
+      }
+
+      @Override
+      public boolean interactive() {
+        return false;
+      }
+    };
   }
 }

@@ -75,12 +75,56 @@ public final class PinSources implements SecretSource {
     if (env.containsKey(PIN_ENV)) {
       return fromEnv(PIN_ENV, "environment variable " + PIN_ENV);
     }
-    char[] typed = prompt.readPassword("Enter " + purpose + ": ");
-    if (typed == null) {
+    if (!prompt.interactive()) {
       throw new SecretUnavailableException(
           "the " + purpose + " is needed but there is no console to ask on; " + HOW_TO);
     }
-    return Secret.adopt(typed);
+    // An empty entry or end of input (Ctrl-D) never reaches the token: either would spend a try.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      char[] typed = prompt.readPassword("Enter " + purpose + ": ");
+      if (typed == null) {
+        throw new SecretUnavailableException(
+            "no " + purpose + " entered (end of input); nothing was sent to the token");
+      }
+      if (typed.length > 0) {
+        return Secret.adopt(typed);
+      }
+      warnings.accept(
+          "note: an empty PIN is not sent to the token; type the PIN, or Ctrl-D to stop");
+    }
+    throw new SecretUnavailableException(
+        "no " + purpose + " entered (empty three times); nothing was sent to the token");
+  }
+
+  @Override
+  public java.util.Optional<String> nonInteractiveIdentity() {
+    if (pinFile != null) {
+      return java.util.Optional.of(fileIdentity(pinFile));
+    }
+    if (pinEnv != null) {
+      return java.util.Optional.of("env:" + pinEnv);
+    }
+    if (uriPinSource != null) {
+      try {
+        return java.util.Optional.of(fileIdentity(pinSourcePath(uriPinSource)));
+      } catch (SecretUnavailableException e) {
+        return java.util.Optional.of("pin-source:" + uriPinSource);
+      }
+    }
+    if (env.containsKey(PIN_ENV)) {
+      return java.util.Optional.of("env:" + PIN_ENV);
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** A PIN file by absolute path and modification time: editing it makes it a new source. */
+  private static String fileIdentity(Path file) {
+    Path abs = file.toAbsolutePath().normalize();
+    try {
+      return "file:" + abs + " modified " + Files.getLastModifiedTime(abs).toInstant();
+    } catch (IOException e) {
+      return "file:" + abs + " (unreadable)";
+    }
   }
 
   private Secret fromEnv(String name, String origin) {

@@ -21,6 +21,15 @@ public interface SecretSource {
     return this;
   }
 
+  /**
+   * Where the secret would come from when it is not typed in: {@code file:<path> modified <time>}
+   * or {@code env:<NAME>}; empty for an interactive prompt or a source without identity. Never
+   * derived from the secret itself.
+   */
+  default java.util.Optional<String> nonInteractiveIdentity() {
+    return java.util.Optional.empty();
+  }
+
   /** A source that never has a secret (for operations that must not log in). */
   static SecretSource none() {
     return purpose -> {

@@ -72,6 +72,20 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     this.options = new BackendOptions(diagnostics, allowFinalTry, maxSessions);
   }
 
+  /** As above, with all backend options (the wrong-PIN ledger and {@code --retry-pin} among them). */
+  public TokenKeys(
+      BackendKind kind,
+      Path explicitModule,
+      ModuleLocator locator,
+      SecretSource pins,
+      BackendOptions options) {
+    this.kind = kind;
+    this.explicitModule = explicitModule;
+    this.locator = locator;
+    this.pins = pins;
+    this.options = options;
+  }
+
   /** Parses {@code --backend}: iaik (default) or sunpkcs11. */
   public static BackendKind backendKind(String name) {
     if (name == null || name.equalsIgnoreCase("iaik")) {

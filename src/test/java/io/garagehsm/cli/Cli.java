@@ -92,7 +92,11 @@ final class Cli {
     }
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
-        if (Files.isRegularFile(p) && !p.getFileName().toString().equals(".garage-hsm.lock")) {
+        String name = p.getFileName().toString();
+        // the lock, and the wrong-PIN ledger a failed login writes on purpose
+        if (Files.isRegularFile(p)
+            && !name.equals(".garage-hsm.lock")
+            && !name.equals(".pin-failures")) {
           m.put(
               dir.relativize(p).toString(),
               java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));

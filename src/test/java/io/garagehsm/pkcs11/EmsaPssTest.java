@@ -87,19 +87,19 @@ class EmsaPssTest {
     // the key's CKA_ALLOWED_MECHANISMS wins over the token's list
     assertEquals(
         RsaSigningPath.RAW_RSA,
-        IaikSigningPaths.fromAttributes(new long[] {x509}, java.util.Set.of(pss, x509), none));
+        IaikSigningPaths.fromAllowedList(new long[] {x509}, java.util.Set.of(pss, x509), none));
     assertEquals(
         RsaSigningPath.PSS,
-        IaikSigningPaths.fromAttributes(null, java.util.Set.of(pss, x509), none));
+        IaikSigningPaths.fromAllowedList(null, java.util.Set.of(pss, x509), none));
     assertEquals(
         RsaSigningPath.SHA256_PSS,
-        IaikSigningPaths.fromAttributes(null, java.util.Set.of(sha256Pss), none));
+        IaikSigningPaths.fromAllowedList(null, java.util.Set.of(sha256Pss), none));
     // tpm2-pkcs11: allowed PSS, but its parameters are never passed
     assertEquals(
         RsaSigningPath.RAW_RSA,
-        IaikSigningPaths.fromAttributes(new long[] {pss, x509}, java.util.Set.of(x509), tpm));
+        IaikSigningPaths.fromAllowedList(new long[] {pss, x509}, java.util.Set.of(x509), tpm));
     assertEquals(
         RsaSigningPath.NONE,
-        IaikSigningPaths.fromAttributes(new long[] {pss}, java.util.Set.of(pss), tpm));
+        IaikSigningPaths.fromAllowedList(new long[] {pss}, java.util.Set.of(pss), tpm));
   }
 }

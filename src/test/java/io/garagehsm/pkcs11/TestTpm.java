@@ -34,7 +34,9 @@ public final class TestTpm implements AutoCloseable {
   /** The Debian tpm2-pkcs11 module. */
   public static final Path MODULE = Path.of("/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so");
 
-  public static final String USER_PIN = "4711-tpm-user";
+  /** The same user PIN as the SoftHSM2 test tokens: one --pin-file serves both modules in a run. */
+  public static final String USER_PIN = TestTokens.USER_PIN;
+
   public static final String SO_PIN = "0815-tpm-so";
 
   private static final String INSTALL_HINT =

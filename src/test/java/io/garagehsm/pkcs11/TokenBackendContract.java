@@ -281,8 +281,15 @@ abstract class TokenBackendContract {
             .orElseThrow();
     assertFalse(after.flags().userPinLocked());
     assertFalse(after.flags().userPinFinalTry());
-    // The right PIN still works.
-    backend.keys(token.uri(), pinFile(token));
+    // One try per run: this backend (this run) does not log in to the token again ...
+    TokenException second =
+        assertThrows(TokenException.class, () -> backend.keys(token.uri(), pinFile(token)));
+    assertEquals(TokenException.Category.PIN_RETRY_REFUSED, second.category());
+    // ... and in the next run the right PIN still works.
+    try (TokenBackend next =
+        TokenBackend.open(kind(), TestTokens.MODULE, new BackendOptions(diagnostics::add, false))) {
+      next.keys(token.uri(), pinFile(token));
+    }
   }
 
   @Test

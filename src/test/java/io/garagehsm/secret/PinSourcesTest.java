@@ -131,4 +131,53 @@ class PinSourcesTest {
     first.close();
     assertEquals("abc", read(fixed));
   }
+
+  @Test
+  void anEmptyEntryIsAskedAgainAndEndOfInputSendsNothing() {
+    java.util.Deque<char[]> answers =
+        new java.util.ArrayDeque<>(List.of(new char[0], "typed-late".toCharArray()));
+    SecretSource twice =
+        base()
+            .prompt(
+                prompt -> {
+                  prompts.add(prompt);
+                  return answers.poll();
+                })
+            .build();
+    assertEquals("typed-late", read(twice));
+    assertEquals(2, prompts.size());
+    assertTrue(
+        warnings.stream().anyMatch(w -> w.contains("empty PIN is not sent")), warnings.toString());
+
+    SecretSource eof = base().prompt(prompt -> null).build();
+    SecretUnavailableException e =
+        assertThrows(SecretUnavailableException.class, () -> eof.secret("user PIN for token 't'"));
+    assertTrue(e.getMessage().contains("end of input"), e.getMessage());
+    assertFalse(e.getMessage().contains("no console"), e.getMessage());
+
+    SecretSource empties = base().prompt(prompt -> new char[0]).build();
+    SecretUnavailableException e2 =
+        assertThrows(SecretUnavailableException.class, () -> empties.secret("PIN"));
+    assertTrue(e2.getMessage().contains("nothing was sent"), e2.getMessage());
+  }
+
+  @Test
+  void theNonInteractiveIdentityNamesTheSourceNeverThePin() throws IOException {
+    Path file = pinFile("idpin", "secret-pin-value\n", "rw-------");
+    String byFile = base().pinFile(file).build().nonInteractiveIdentity().orElseThrow();
+    assertTrue(byFile.startsWith("file:" + file.toAbsolutePath()), byFile);
+    assertFalse(byFile.contains("secret-pin-value"));
+    Files.setLastModifiedTime(
+        file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+    assertFalse(byFile.equals(base().pinFile(file).build().nonInteractiveIdentity().orElseThrow()));
+    assertEquals(
+        "env:MY_PIN",
+        base()
+            .environment(Map.of("MY_PIN", "x"))
+            .pinEnv("MY_PIN")
+            .build()
+            .nonInteractiveIdentity()
+            .orElseThrow());
+    assertTrue(base().build().nonInteractiveIdentity().isEmpty(), "the prompt has no identity");
+  }
 }
