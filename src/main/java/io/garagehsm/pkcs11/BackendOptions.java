@@ -8,10 +8,9 @@ import java.util.function.Consumer;
  * How a backend talks to the user: {@code diagnostics} receives warnings and notes (never stdout in
  * the CLI: stdout carries data); {@code allowFinalTry} permits a login attempt when the token says
  * one more wrong PIN locks it; {@code maxSessions} bounds the sessions open on one token at once
- * ({@code --max-sessions}; 0: the default of 4, never above the token's ulMaxSessionCount);
- * {@code pinFailuresOrNull} remembers non-interactive wrong-PIN logins across runs, so the same
- * unchanged PIN source is not tried again on the token unless {@code retryPin} ({@code
- * --retry-pin}).
+ * ({@code --max-sessions}; 0: the default of 4, never above the token's ulMaxSessionCount); {@code
+ * pinFailuresOrNull} remembers non-interactive wrong-PIN logins across runs, so the same unchanged
+ * PIN source is not tried again on the token unless {@code retryPin} ({@code --retry-pin}).
  */
 public record BackendOptions(
     Consumer<String> diagnostics,

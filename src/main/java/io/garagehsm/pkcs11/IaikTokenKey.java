@@ -137,8 +137,7 @@ final class IaikTokenKey implements TokenKey {
             if (algorithm == SignatureAlgorithm.RSA_PSS_SHA256) {
               // The path was chosen by capability (IaikSigningPaths); hashing on the host keeps
               // C_Sign short and single-part.
-              input =
-                  IaikSigningPaths.init(session, privateKey, key.publicKey(), rsaPath, message);
+              input = IaikSigningPaths.init(session, privateKey, key.publicKey(), rsaPath, message);
             } else {
               // Pure EdDSA over the whole message, always single-part: SoftHSM2 has no
               // C_SignUpdate for EdDSA, and the wrapper's sign(...) helpers go multi-part at 2 KiB.

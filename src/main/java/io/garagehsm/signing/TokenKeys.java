@@ -72,7 +72,9 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     this.options = new BackendOptions(diagnostics, allowFinalTry, maxSessions);
   }
 
-  /** As above, with all backend options (the wrong-PIN ledger and {@code --retry-pin} among them). */
+  /**
+   * As above, with all backend options (the wrong-PIN ledger and {@code --retry-pin} among them).
+   */
   public TokenKeys(
       BackendKind kind,
       Path explicitModule,
