@@ -262,8 +262,23 @@ class RemoteTokenReconnectTest {
     assertTrue(r.err().contains("CKR_PIN_INCORRECT"), r.err());
     assertEquals(1, r.calls().calls("C_Login"), r::toString);
     assertEquals(1, r.calls().calls("C_Login", "0xa0"), r::toString);
-    // the token's own counter: reset by the next good login
-    ok("targets", "sign", "-r", REPO, "--key-name", "newtargets", PIN, "CI_TOKEN_PIN");
+    // the same variable again is refused until --retry-pin (the PIN-failure ledger); then the
+    // good PIN resets the token's own counter
+    CliProcess.Result again =
+        cli.run("targets", "sign", "-r", REPO, "--key-name", "newtargets", PIN, "CI_TOKEN_PIN");
+    runs.add(again);
+    assertEquals(3, again.exit(), again::toString);
+    assertEquals(0, again.calls().calls("C_Login"), again::toString);
+    ok(
+        "targets",
+        "sign",
+        "-r",
+        REPO,
+        "--key-name",
+        "newtargets",
+        PIN,
+        "CI_TOKEN_PIN",
+        "--retry-pin");
   }
 
   @Test
