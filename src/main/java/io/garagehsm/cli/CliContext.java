@@ -30,7 +30,7 @@ import java.util.Map;
  * What one CLI invocation runs with: its streams, environment, clock and global options. Commands
  * receive it through their constructor; nothing reads System.* directly.
  */
-public final class CliContext {
+public final class CliContext implements io.garagehsm.ops.Progress {
   private final PrintStream out;
   private final PrintStream err;
   private final Map<String, String> env;
