@@ -32,6 +32,13 @@ fi
 [ -n "$homes" ] || { echo "test-launcher: no JDK found" >&2; exit 2; }
 
 # check <label> <expected stdout (exact)> <command...>; stderr must be empty.
+# check_version: the same, on the first line of --version (the others are commit, Java, wrapper).
+first_line=false
+check_version() {
+  first_line=true
+  check "$@"
+  first_line=false
+}
 check() {
   label=$1 expected=$2
   shift 2
@@ -39,7 +46,7 @@ check() {
   "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
   if [ "$rc" -ne 0 ]; then
     fail "$label: exit $rc: $(head -c 300 "$tmp/err")"
-  elif [ "$(cat "$tmp/out")" != "$expected" ]; then
+  elif [ "$(if $first_line; then head -n 1 "$tmp/out"; else cat "$tmp/out"; fi)" != "$expected" ]; then
     fail "$label: stdout '$(head -c 300 "$tmp/out")', expected '$expected'"
   elif grep -qi 'warning' "$tmp/out"; then
     fail "$label: warning on stdout: $(grep -i -m1 warning "$tmp/out")"
@@ -66,21 +73,31 @@ ln -s "$launcher" "$tmp/garage-sign"
 for h in $homes; do
   v=$(basename "$h")
   unset GARAGE_HSM_JAR GARAGE_HSM_JAVA_OPTS || true
-  check "$v: --version" "$version" env JAVA_HOME="$h" "$launcher" --version
+  check_version "$v: --version" "$version" env JAVA_HOME="$h" "$launcher" --version
   check "$v: user-keys id (ed25519)" "$keyid" env JAVA_HOME="$h" "$launcher" user-keys id -i "$vectors/ed25519.pub"
   check "$v: user-keys id (rsa4096)" "$rsaid" env JAVA_HOME="$h" "$launcher" user-keys id -i "$vectors/rsa4096.pub"
   check "$v: as garage-sign (symlink into source tree)" "$keyid" \
     env JAVA_HOME="$h" "$tmp/garage-sign" user-keys id -i "$vectors/ed25519.pub"
   check "$v: as garage-sign (relative symlink, installed)" "$keyid" \
     env JAVA_HOME="$h" "$tmp/inst/bin/garage-sign" user-keys id -i "$vectors/ed25519.pub"
-  check "$v: as uptane-sign (absolute symlink, installed)" "$version" \
+  check_version "$v: as uptane-sign (absolute symlink, installed)" "$version" \
     env JAVA_HOME="$h" "$tmp/inst/bin/uptane-sign" --version
-  check "$v: java from PATH" "$version" \
+  check_version "$v: java from PATH" "$version" \
     env -u JAVA_HOME PATH="$h/bin:/usr/bin:/bin" "$launcher" --version
-  check "$v: GARAGE_HSM_JAR + GARAGE_HSM_JAVA_OPTS" "$version" \
+  check_version "$v: GARAGE_HSM_JAR + GARAGE_HSM_JAVA_OPTS" "$version" \
     env JAVA_HOME="$h" GARAGE_HSM_JAR="$tmp/inst/lib/$(basename "$jar")" \
     GARAGE_HSM_JAVA_OPTS="-Xmx64m -XX:+UseSerialGC" "$tmp/inst/bin/garage-hsm" --version
 done
+
+# --version's other lines: the commit (or "unknown"), the Java runtime, the PKCS#11 wrapper.
+"$launcher" --version >"$tmp/out" 2>"$tmp/err" || true
+if [ "$(sed -n 2p "$tmp/out")" = "commit: $(sed -n 's/^commit=//p' "$root/target/classes/io/garagehsm/cli/build-info.properties")" ] &&
+  sed -n 3p "$tmp/out" | grep -q '^java: [0-9]' &&
+  sed -n 4p "$tmp/out" | grep -q '^pkcs11 wrapper: ipkcs11wrapper [0-9]'; then
+  pass "--version: commit, java, pkcs11 wrapper"
+else
+  fail "--version: $(tr '\n' '|' <"$tmp/out")"
+fi
 
 # Refusals: a fake Java 11, a missing jar.
 mkdir -p "$tmp/jdk11/bin"
