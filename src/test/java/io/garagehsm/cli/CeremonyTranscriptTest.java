@@ -93,9 +93,26 @@ class CeremonyTranscriptTest {
     Cli.Result v = run(NOW, home, "ceremony", "verify-transcript", "-r", "myrepo").ok();
     assertTrue(v.out().startsWith("# Key ceremony transcript: myrepo\n"), v.out());
     assertTrue(v.out().contains("- Hash chain: intact"), v.out());
-    assertTrue(v.out().contains("lines 1–2 by a valid seal; 1 later lines not sealed"), v.out());
+    assertTrue(
+        v.out().contains("Sealed: lines 1–3 (a valid seal and the lines it signs)\n"), v.out());
     assertTrue(v.out().contains("| 1 | 2026-11-26T07:00:00Z | `root sign` |"), v.out());
     assertTrue(v.out().contains("| 3 | 1–2 | root-new `"), v.out());
+    // the seal line is itself covered: no warning about unsealed lines right after close
+    assertFalse(v.err().contains("not sealed"), v.err());
+    assertTrue(v.err().contains("hash chain intact, 3 lines"), v.err());
+
+    // a signing command after the seal leaves exactly that line unsealed
+    run(NOW, home, "targets", "sign", "-r", "myrepo", "--key-name", "targets").ok();
+    Cli.Result later = run(NOW, home, "ceremony", "verify-transcript", "-r", "myrepo").ok();
+    assertTrue(
+        later.err().contains("1 line(s) at the end are not sealed: run 'ceremony close"),
+        later.err());
+    assertTrue(
+        later
+            .out()
+            .contains(
+                "Sealed: lines 1–3 (a valid seal and the lines it signs); 1 later lines not sealed"),
+        later.out());
   }
 
   @Test

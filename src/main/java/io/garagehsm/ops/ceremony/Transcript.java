@@ -168,7 +168,8 @@ public final class Transcript {
       }
       expectedPrev = hash;
     }
-    int sealed = seals.stream().filter(Seal::valid).mapToInt(Seal::covers).max().orElse(0);
+    // a valid seal line vouches for the lines it covers and for itself
+    int sealed = seals.stream().filter(Seal::valid).mapToInt(Seal::line).max().orElse(0);
     return new Check(file, parsed, List.copyOf(problems), List.copyOf(seals), sealed);
   }
 

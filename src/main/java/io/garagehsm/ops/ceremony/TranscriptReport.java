@@ -26,7 +26,7 @@ public final class TranscriptReport {
         .append(
             check.sealedLines() == 0
                 ? "no valid seal ('ceremony close' signs the head)"
-                : "lines 1–" + check.sealedLines() + " by a valid seal")
+                : "lines 1–" + check.sealedLines() + " (a valid seal and the lines it signs)")
         .append(
             unsealed > 0 && check.sealedLines() > 0
                 ? "; " + unsealed + " later lines not sealed"
