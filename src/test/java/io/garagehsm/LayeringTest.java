@@ -58,7 +58,6 @@ class LayeringTest {
           "cli/DelegationsPullCommand.java",
           "cli/DelegationsPushCommand.java",
           "cli/RepoSetupCommands.java",
-          "cli/Support.java",
           "cli/TargetsCommand.java",
           "cli/TargetsPushCommand.java",
           "cli/TokensCommand.java");

@@ -8,6 +8,7 @@ import io.garagehsm.ops.ceremony.Threshold;
 import io.garagehsm.ops.ceremony.Transcript;
 import io.garagehsm.ops.ceremony.TranscriptReport;
 import io.garagehsm.ops.ceremony.TranscriptSeal;
+import io.garagehsm.ops.targets.ImageRepository;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.Signer;
@@ -79,7 +80,9 @@ final class CeremonyCommand {
       }
       expiry.check();
       Repository r =
-          role.equals("targets") ? Support.reposerverRepo(ctx, repo.repo) : ctx.repo(repo.repo);
+          role.equals("targets")
+              ? ImageRepository.require(ctx.repo(repo.repo))
+              : ctx.repo(repo.repo);
       Instant now = ctx.clock().instant();
       SigningBundle b = BundleProcedures.export(r, role, e -> expiry.resolve(e, now), now);
       b.write(output);

@@ -4,6 +4,7 @@ import io.garagehsm.metadata.CanonicalJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
+import io.garagehsm.ops.ExternalSignature;
 import io.garagehsm.ops.ceremony.KeyholderSigning;
 import io.garagehsm.ops.ceremony.Threshold;
 import io.garagehsm.repo.RepoLock;
@@ -56,7 +57,7 @@ final class RootCommand {
     @Override
     public Integer call() {
       Repository r = ctx.repo(repo.repo);
-      byte[] b = CanonicalJson.encode(Support.unsignedRoot(r).reencoded());
+      byte[] b = CanonicalJson.encode(r.unsignedRoot().reencoded());
       ctx.out().write(b, 0, b.length);
       ctx.out().flush();
       return ExitCodes.OK;
@@ -66,9 +67,9 @@ final class RootCommand {
   /** Shared body of {@code key add} and {@code targets-key add}. */
   static int addKeys(CliContext ctx, String repoName, String role, List<String> names) {
     Repository r = ctx.repo(repoName);
-    List<TufKey> keys = Support.roleKeys(r.keys(), names);
+    List<TufKey> keys = r.keys().roleKeys(names);
     try (RepoLock lock = r.lock()) {
-      RootRole root = Support.unsignedRoot(r);
+      RootRole root = r.unsignedRoot();
       writeUnsigned(r, root.withKeysAdded(role, keys));
     }
     ctx.info(
@@ -97,7 +98,7 @@ final class RootCommand {
       remove.add(r.keys().publicKey(n).keyId());
     }
     try (RepoLock lock = r.lock()) {
-      RootRole root = Support.unsignedRoot(r);
+      RootRole root = r.unsignedRoot();
       List<String> present = root.role(role).keyIds();
       for (String id : remove) {
         if (!present.contains(id)) {
@@ -270,7 +271,7 @@ final class RootCommand {
       if (oldRootAlias != null && !local.contains(oldRootAlias)) {
         local.add(oldRootAlias);
       }
-      Map<String, String> sigs = signatures == null ? null : Support.parseSignatures(signatures);
+      Map<String, String> sigs = signatures == null ? null : SignaturesOption.parse(signatures);
       if (sigs == null) {
         if (local.isEmpty()) {
           throw new CliException(
@@ -283,7 +284,7 @@ final class RootCommand {
       Repository r = ctx.repo(repo.repo);
       SignedMetadata out;
       try (RepoLock lock = r.lock()) {
-        RootRole root = Support.unsignedRoot(r);
+        RootRole root = r.unsignedRoot();
         if (sigs == null) {
           Instant now = ctx.clock().instant();
           root =
@@ -300,7 +301,7 @@ final class RootCommand {
           for (Map.Entry<String, String> e : sigs.entrySet()) {
             out =
                 out.withSignature(
-                    Support.externalSignature(r.keys(), e.getKey(), e.getValue(), data));
+                    ExternalSignature.verify(r.keys(), e.getKey(), e.getValue(), data));
           }
         }
         if (!local.isEmpty()) {
@@ -411,7 +412,7 @@ final class RootCommand {
     public Integer call() {
       Repository r = ctx.repo(repo.repo);
       try (RepoLock lock = r.lock()) {
-        RootRole root = Support.unsignedRoot(r);
+        RootRole root = r.unsignedRoot();
         writeUnsigned(r, root.withVersion(root.nextVersion()));
       }
       ctx.info("Version incremented for unsigned root.json saved to " + r.unsignedFile("root"));

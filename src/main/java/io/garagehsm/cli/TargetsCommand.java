@@ -9,6 +9,9 @@ import io.garagehsm.metadata.TargetManifest;
 import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.ExternalSignature;
+import io.garagehsm.ops.SignerOpener;
+import io.garagehsm.ops.targets.ImageRepository;
 import io.garagehsm.ops.targets.TargetBatch;
 import io.garagehsm.ops.targets.TargetEntry;
 import io.garagehsm.repo.RepoLock;
@@ -89,7 +92,7 @@ final class TargetsCommand {
       if (version < 0) {
         throw new CliException(ExitCodes.USAGE, "--version must not be negative", null);
       }
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
       try (RepoLock lock = r.lock()) {
         r.unsignedRole("targets")
             .filter(n -> n.path("targets").size() > 0)
@@ -207,9 +210,9 @@ final class TargetsCommand {
         TargetEntry spec = target.spec();
         items = Map.of(spec.filename(), spec.item(ctx.clock().instant()));
       }
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
       try (RepoLock lock = r.lock()) {
-        TargetsRole t = Support.unsignedTargets(r);
+        TargetsRole t = r.unsignedTargets();
         writeUnsigned(r, t.withTargets(items));
       }
       ctx.info(
@@ -325,9 +328,9 @@ final class TargetsCommand {
                 true);
         items = Map.of(spec.filename(), spec.item(ctx.clock().instant()));
       }
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
       try (RepoLock lock = r.lock()) {
-        writeUnsigned(r, Support.unsignedTargets(r).withTargets(items));
+        writeUnsigned(r, r.unsignedTargets().withTargets(items));
       }
       ctx.info(
           (items.size() == 1 ? "added target to " : "added " + items.size() + " targets to ")
@@ -357,9 +360,9 @@ final class TargetsCommand {
 
     @Override
     public Integer call() {
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
       try (RepoLock lock = r.lock()) {
-        writeUnsigned(r, Support.unsignedTargets(r).withoutTarget(filename));
+        writeUnsigned(r, r.unsignedTargets().withoutTarget(filename));
       }
       ctx.info("deleted target " + filename + " from " + r.unsignedFile("targets"));
       return ExitCodes.OK;
@@ -382,8 +385,8 @@ final class TargetsCommand {
 
     @Override
     public Integer call() {
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
-      byte[] b = Support.unsignedTargets(r).canonical();
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
+      byte[] b = r.unsignedTargets().canonical();
       ctx.out().write(b, 0, b.length);
       ctx.out().flush();
       return ExitCodes.OK;
@@ -448,16 +451,16 @@ final class TargetsCommand {
         throw new CliException(
             ExitCodes.USAGE, "targets sign needs --key-name or --signatures", null);
       }
-      Map<String, String> sigs = signatures == null ? null : Support.parseSignatures(signatures);
+      Map<String, String> sigs = signatures == null ? null : SignaturesOption.parse(signatures);
       if (sigs == null) {
         expiry.check();
       }
       if (keyNames.size() > 1) {
         ctx.warn("only one --key-name is used for targets: " + keyNames.get(keyNames.size() - 1));
       }
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
       try (RepoLock lock = r.lock()) {
-        TargetsRole t = Support.unsignedTargets(r);
+        TargetsRole t = r.unsignedTargets();
         SignedMetadata out;
         if (sigs != null) {
           if (expiry.given()) {
@@ -468,7 +471,7 @@ final class TargetsCommand {
           byte[] data = t.canonical();
           for (Map.Entry<String, String> e : sigs.entrySet()) {
             warnIfNotTargetsKey(r, e.getKey());
-            TufSignature s = Support.externalSignature(r.keys(), e.getKey(), e.getValue(), data);
+            TufSignature s = ExternalSignature.verify(r.keys(), e.getKey(), e.getValue(), data);
             out = out.withSignature(s);
           }
         } else {
@@ -478,11 +481,12 @@ final class TargetsCommand {
                   .withExpires(expiry.resolve(t.expires(), now));
           warnIfNotTargetsKey(r, keyNames.get(keyNames.size() - 1));
           List<Signer> signers =
-              Support.signers(ctx, r.keys(), List.of(keyNames.get(keyNames.size() - 1)));
+              ((SignerOpener) ctx::signer)
+                  .openAll(r.keys(), List.of(keyNames.get(keyNames.size() - 1)));
           try {
             out = MetadataSigner.sign(SignedMetadata.unsigned(signedRole.json()), signers);
           } finally {
-            Support.closeAll(signers);
+            SignerOpener.closeAll(signers);
           }
         }
         r.writeSignedRole("targets", out);
@@ -534,9 +538,9 @@ final class TargetsCommand {
 
     @Override
     public Integer call() {
-      Repository r = Support.reposerverRepo(ctx, repo.repo);
+      Repository r = ImageRepository.require(ctx.repo(repo.repo));
       try (RepoLock lock = r.lock()) {
-        TargetsRole t = Support.unsignedTargets(r);
+        TargetsRole t = r.unsignedTargets();
         writeUnsigned(r, t.withVersion(t.version() + 1));
       }
       ctx.info(
@@ -598,9 +602,9 @@ final class TargetsCommand {
           }
           pubs.add(k);
         }
-        Repository r = Support.reposerverRepo(ctx, repo.repo);
+        Repository r = ImageRepository.require(ctx.repo(repo.repo));
         try (RepoLock lock = r.lock()) {
-          TargetsRole t = Support.unsignedTargets(r);
+          TargetsRole t = r.unsignedTargets();
           writeUnsigned(r, t.withDelegatedRole(name, prefixes, pubs));
         }
         ctx.info("added delegated role " + name + " to " + r.unsignedFile("targets"));

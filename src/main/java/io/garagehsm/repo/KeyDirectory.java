@@ -10,6 +10,8 @@ import io.garagehsm.signing.TokenSignerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -69,6 +71,22 @@ public final class KeyDirectory {
               + "', or import it with 'user-keys importpub'");
     }
     return TufKey.fromJson(readKeyFile(f), f.toString());
+  }
+
+  /** Public keys for names, to put in a role; refuses key types no Uptane verifier accepts. */
+  public List<TufKey> roleKeys(List<String> names) {
+    List<TufKey> out = new ArrayList<>();
+    for (String n : names) {
+      TufKey k = publicKey(n);
+      String reason = k.unusableForRolesReason();
+      if (reason != null) {
+        throw new RepoException(
+            "key '" + n + "' (" + publicFile(n) + ") cannot be used: " + reason,
+            "use an Ed25519 or RSA-2048/3072/4096 key");
+      }
+      out.add(k);
+    }
+    return out;
   }
 
   public boolean hasPrivateFile(String name) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.TargetsRole;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -185,6 +187,34 @@ public final class Repository {
       throw new RepoException(f + " must hold a JSON object", null);
     }
     return Optional.of((ObjectNode) n);
+  }
+
+  /** The unsigned targets role, decoded as ota-tuf's codec does; says how to get one if absent. */
+  public TargetsRole unsignedTargets() {
+    ObjectNode n =
+        unsignedRole("targets")
+            .orElseThrow(
+                () ->
+                    new RepoException(
+                        unsignedFile("targets") + " does not exist",
+                        "run 'targets pull -r "
+                            + name
+                            + "', or 'targets init -r "
+                            + name
+                            + " --version <n> --expires <date>'"));
+    return TargetsRole.of(n, unsignedFile("targets").toString());
+  }
+
+  /** The unsigned root role; says how to get one if absent. */
+  public RootRole unsignedRoot() {
+    ObjectNode n =
+        unsignedRole("root")
+            .orElseThrow(
+                () ->
+                    new RepoException(
+                        unsignedFile("root") + " does not exist",
+                        "run 'root pull -r " + name + "' first"));
+    return RootRole.of(n, unsignedFile("root").toString());
   }
 
   public void writeUnsignedRole(String role, ObjectNode signed) {
