@@ -59,8 +59,7 @@ class LayeringTest {
           "cli/DelegationsPushCommand.java",
           "cli/RepoSetupCommands.java",
           "cli/TargetsCommand.java",
-          "cli/TargetsPushCommand.java",
-          "cli/TokensCommand.java");
+          "cli/TargetsPushCommand.java");
 
   @Test
   void packagesUseOnlyTheLayersBelowThem() throws IOException {

@@ -43,10 +43,21 @@ final class KeySpecOptions {
       case "rsa" -> KeyType.RSA;
       default ->
           throw new CliException(
-              ExitCodes.USAGE,
-              "Invalid keytype: " + t + " valid: (ed25519, rsa)",
-              "write the key type in lower case: -t ed25519 or -t rsa");
+              ExitCodes.USAGE, "Invalid keytype: " + t + " valid: (ed25519, rsa)", typeHint(t));
     };
+  }
+
+  /** The fix for a wrong {@code -t}: the case when only the case is wrong, else the types. */
+  private static String typeHint(String t) {
+    String lower = t.toLowerCase(java.util.Locale.ROOT);
+    if (lower.equals("ed25519") || lower.equals("rsa")) {
+      return "write the key type in lower case: -t " + lower;
+    }
+    String types =
+        "the key types are ed25519 (the default) and rsa (with --keysize 2048, 3072 or" + " 4096)";
+    return lower.startsWith("ec") || lower.contains("p256") || lower.contains("prime256")
+        ? types + "; ECDSA keys cannot sign Uptane metadata for aktualizr"
+        : types;
   }
 
   /** Generates key {@code name} in {@code keys}; the caller holds the folder's lock, if any. */
@@ -74,8 +85,12 @@ final class KeySpecOptions {
     return "Saved keys to " + dir + "/{" + name + ".sec, " + name + ".pub}";
   }
 
-  /** The second line for a token key: its ID and the two files that record it. */
+  /**
+   * The second line for a token key: its ID and the two files that record it. The key ID is a
+   * result, so it also goes to stdout (one line), as the README says of key IDs.
+   */
   static void reportFiles(CliContext ctx, KeyDirectory keys, StoredKey key) {
+    ctx.out().println(key.keyId());
     ctx.info(
         "key id "
             + key.keyId()

@@ -76,7 +76,8 @@ final class IaikKeyObjects {
               "note: token '"
                   + token.label()
                   + "' shows no public-key objects without login; some tokens (e.g. YubiHSM 2)"
-                  + " keep none. Supply a PIN to list its private keys.");
+                  + " keep none, and their keys show only after a login ('key adopt' logs in to"
+                  + " read one)");
     }
     return List.copyOf(byIdAndLabel.values());
   }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 
@@ -27,10 +28,12 @@ final class IaikLogin {
   private final Path modulePath;
   private final BackendOptions options;
   private final Set<String> failedThisRun = new HashSet<>();
+  private final Function<FoundToken, ModuleQuirks> quirks;
 
-  IaikLogin(Path modulePath, BackendOptions options) {
+  IaikLogin(Path modulePath, BackendOptions options, Function<FoundToken, ModuleQuirks> quirks) {
     this.modulePath = modulePath;
     this.options = options;
+    this.quirks = quirks;
   }
 
   Session openSession(FoundToken token, boolean readWrite) {
@@ -58,7 +61,7 @@ final class IaikLogin {
     if (!flags.loginRequired()) {
       return;
     }
-    checkPinCounters(token.label(), flags, options);
+    checkPinCounters(token.label(), flags, options, quirks.apply(token).pinNeverLocks());
     String tokenId = tokenIdentity(token);
     refuseSecondTryInThisRun(token, tokenId);
     SecretSource source =
@@ -179,7 +182,7 @@ final class IaikLogin {
   void contextLogin(
       Session session, FoundToken token, Pkcs11Uri uri, SecretSource pins, String keyLabel) {
     TokenFlags flags = currentFlags(token);
-    checkPinCounters(token.label(), flags, options);
+    checkPinCounters(token.label(), flags, options, quirks.apply(token).pinNeverLocks());
     String tokenId = tokenIdentity(token);
     refuseSecondTryInThisRun(token, tokenId);
     Optional<String> sourceId =
@@ -245,6 +248,15 @@ final class IaikLogin {
 
   /** Before any login: refuse a locked PIN or the final try (unless allowed), warn when low. */
   static void checkPinCounters(String tokenLabel, TokenFlags flags, BackendOptions options) {
+    checkPinCounters(tokenLabel, flags, options, false);
+  }
+
+  /**
+   * As above; {@code neverLocks} for a module whose wrong PINs never lock (its quirk profile): the
+   * low count is then only a note that an earlier PIN was wrong.
+   */
+  static void checkPinCounters(
+      String tokenLabel, TokenFlags flags, BackendOptions options, boolean neverLocks) {
     if (flags.userPinLocked()) {
       throw new TokenException(
           TokenException.Category.PIN_LOCKED,
@@ -264,7 +276,15 @@ final class IaikLogin {
               + " (--allow-final-pin-try)",
           null);
     }
-    if (flags.userPinCountLow()) {
+    if (flags.userPinCountLow() && neverLocks) {
+      options
+          .diagnostics()
+          .accept(
+              "warning: token '"
+                  + tokenLabel
+                  + "' reports an earlier wrong user PIN (CKF_USER_PIN_COUNT_LOW); its module"
+                  + " never locks the PIN, but check the PIN source");
+    } else if (flags.userPinCountLow()) {
       options
           .diagnostics()
           .accept(

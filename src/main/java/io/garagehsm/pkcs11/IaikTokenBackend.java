@@ -44,7 +44,7 @@ class IaikTokenBackend implements TokenBackend {
       LoadedModules.pin(modulePath);
     }
     this.discovery = new IaikTokenDiscovery(module, modulePath, options);
-    this.login = new IaikLogin(modulePath, options);
+    this.login = new IaikLogin(modulePath, options, discovery::quirks);
     this.keyObjects = new IaikKeyObjects(options);
     this.generation = new IaikKeyGeneration(module, discovery, options);
   }

@@ -20,16 +20,20 @@ import java.util.Properties;
  * @param unsafeMechanismParameters never pass CK_*_PARAMS (the module reads them after C_SignInit)
  * @param cleanupFailedGeneration destroy leftovers of a failed C_GenerateKeyPair, close its session
  * @param flushOnClose close all sessions of the token at the end of the run
+ * @param pinNeverLocks wrong user PINs never lock the token (SoftHSM2 sets CKF_USER_PIN_COUNT_LOW
+ *     after a wrong PIN, yet has no retry counter)
  */
 public record ModuleQuirks(
     String profile,
     boolean omitUsageRestrictions,
     boolean unsafeMechanismParameters,
     boolean cleanupFailedGeneration,
-    boolean flushOnClose) {
+    boolean flushOnClose,
+    boolean pinNeverLocks) {
 
   /** A standard module. */
-  public static final ModuleQuirks NONE = new ModuleQuirks("standard", false, false, false, false);
+  public static final ModuleQuirks NONE =
+      new ModuleQuirks("standard", false, false, false, false, false);
 
   private static final String RESOURCE = "module-quirks.properties";
   private static final List<Profile> PROFILES = load();
@@ -94,6 +98,9 @@ public record ModuleQuirks(
     if (flushOnClose) {
       parts.add("sessions closed at exit");
     }
+    if (pinNeverLocks) {
+      parts.add("wrong PINs never lock");
+    }
     return profile + (parts.isEmpty() ? "" : ": " + String.join(", ", parts));
   }
 
@@ -137,7 +144,8 @@ public record ModuleQuirks(
                   flag(p, n, "key-template.omit-usage-restrictions"),
                   flag(p, n, "mechanism-parameters.unsafe"),
                   flag(p, n, "failed-generation.cleanup"),
-                  flag(p, n, "transient-objects.flush-on-close"))));
+                  flag(p, n, "transient-objects.flush-on-close"),
+                  flag(p, n, "pin-counter.never-locks"))));
     }
     return List.copyOf(profiles);
   }

@@ -105,7 +105,9 @@ class TokenLifecycleE2ETest {
             "--token",
             token.uri().toString());
     assertTrue(r.err().contains("Generated RSA-4096 key 'newroot' on the token"), r.err());
-    assertEquals("", r.out());
+    // the key ID is the result: one line on stdout (also named on stderr)
+    assertTrue(r.out().matches("[0-9a-f]{64}\n"), r.out());
+    assertTrue(r.err().contains("key id " + r.out().strip()), r.err());
     ok("key", "generate", "-r", REPO, "-n", "newtargets", "--token", token.uri().toString());
     ok(
         "key",

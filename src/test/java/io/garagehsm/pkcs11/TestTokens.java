@@ -137,6 +137,11 @@ public final class TestTokens {
     return run(command, false);
   }
 
+  /** {@code pkcs11-tool -L} for the token's module (no login): slots, tokens and their flags. */
+  public static String pkcs11ToolSlots(TestToken token) {
+    return run(List.of("pkcs11-tool", "--module", token.module().toString(), "-L"), false);
+  }
+
   private static void requireSoftHsm() {
     if (!Files.isRegularFile(MODULE)) {
       throw new AssertionError(MODULE + " is missing. " + INSTALL_HINT);
