@@ -13,22 +13,14 @@ import io.garagehsm.repo.Repository;
 import io.garagehsm.server.testserver.TestRepos;
 import io.garagehsm.server.testserver.TestReposerver;
 import io.garagehsm.server.testserver.TestReposerver.Recorded;
+import io.garagehsm.server.testserver.TestTls;
 import io.garagehsm.signing.FileSigner;
 import io.garagehsm.signing.MetadataSigner;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.Key;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,95 +85,23 @@ class AuthUploadDelegationTest {
     }
   }
 
-  private static void keytool(Path dir, String alias, String file) throws Exception {
-    Path kt = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process p =
-        new ProcessBuilder(
-                kt.toString(),
-                "-genkeypair",
-                "-alias",
-                alias,
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=" + alias,
-                "-ext",
-                "SAN=ip:127.0.0.1",
-                "-validity",
-                "2",
-                "-keystore",
-                dir.resolve(file).toString(),
-                "-storetype",
-                "PKCS12",
-                "-storepass",
-                "changeit",
-                "-keypass",
-                "changeit")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool hung");
-    assertEquals(0, p.exitValue(), out);
-  }
-
-  private static KeyStore load(Path f, char[] pw) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(f)) {
-      ks.load(in, pw);
-    }
-    return ks;
-  }
-
-  private static void store(KeyStore ks, Path f) throws Exception {
-    try (OutputStream out = Files.newOutputStream(f)) {
-      ks.store(out, new char[0]);
-    }
-  }
-
   @Test
   void mutualTlsWithEmptyPasswordPkcs12() throws Exception {
-    Path work = Files.createTempDirectory(home, "tls");
-    keytool(work, "server", "server-ks.p12");
-    keytool(work, "client", "client-ks.p12");
-    char[] pw = "changeit".toCharArray();
-    KeyStore serverKs = load(work.resolve("server-ks.p12"), pw);
-    KeyStore clientKs = load(work.resolve("client-ks.p12"), pw);
-    Certificate serverCert = serverKs.getCertificate("server");
-    Certificate clientCert = clientKs.getCertificate("client");
-
-    KeyStore serverTrust = KeyStore.getInstance("PKCS12");
-    serverTrust.load(null, null);
-    serverTrust.setCertificateEntry("client", clientCert);
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(serverKs, pw);
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(serverTrust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-
-    try (TestReposerver server = TestReposerver.startTls(ctx, true)) {
+    TestTls tls = TestTls.create(home.resolve("tls-material"));
+    try (TestReposerver server = TestReposerver.startTls(tls.serverContext(), true)) {
       ObjectNode auth = MetadataJson.object();
       auth.put("certPath", "client_auth.p12");
       auth.put("serverCertPath", "server.p12");
       Repository repo = TestRepos.create(home, "tls", server, auth, false);
       // client_auth.p12 and server.p12 with an empty password, as in credentials.zip
-      KeyStore clientAuth = KeyStore.getInstance("PKCS12");
-      clientAuth.load(null, null);
-      Key key = clientKs.getKey("client", pw);
-      clientAuth.setKeyEntry("client", key, new char[0], new Certificate[] {clientCert});
-      store(clientAuth, repo.dir().resolve("client_auth.p12"));
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      trust.setCertificateEntry("server", serverCert);
-      store(trust, repo.dir().resolve("server.p12"));
+      Files.write(repo.dir().resolve("client_auth.p12"), tls.clientAuthP12());
+      Files.write(repo.dir().resolve("server.p12"), tls.serverP12());
 
       CliRun.Result res = new CliRun(home).run("root", "pull", "-r", "tls");
       assertEquals(0, res.exit(), res.toString());
       assertTrue(server.url().startsWith("https://"));
       assertNull(server.requests().get(0).header("authorization"));
+      assertEquals(TestTls.clientSubject(), server.requests().get(0).clientCertificate());
 
       // without the client certificate the handshake fails, explained
       Files.delete(repo.dir().resolve("client_auth.p12"));

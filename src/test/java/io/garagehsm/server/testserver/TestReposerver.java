@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.garagehsm.metadata.CanonicalJson;
@@ -29,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,6 +58,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * An in-process reposerver on 127.0.0.1 for tests, following the server rules of compat spec
@@ -79,7 +83,10 @@ public final class TestReposerver implements AutoCloseable {
   public static final String USER_REPO = "/api/v1/user_repo/";
   public static final String DIRECTOR = "/api/v1/director/admin/repo/";
 
-  /** One request as received (headers with lower-case names, body un-gzipped). */
+  /**
+   * One request as received (headers with lower-case names, body un-gzipped), with the subject of
+   * the TLS client certificate the connection presented (null: none, or plain HTTP).
+   */
   public record Recorded(
       int number,
       String method,
@@ -87,7 +94,8 @@ public final class TestReposerver implements AutoCloseable {
       String query,
       Map<String, List<String>> headers,
       byte[] body,
-      boolean gzipped) {
+      boolean gzipped,
+      String clientCertificate) {
     public String header(String name) {
       List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
       return v == null || v.isEmpty() ? null : v.get(0);
@@ -111,20 +119,20 @@ public final class TestReposerver implements AutoCloseable {
   }
 
   /** What a fault does to the request it hits. */
-  public record Fault(String kind, int status, Duration delay) {
+  public record Fault(String kind, int status, Duration delay, String location) {
     /** Answer with this status and a libats error body, without acting. */
     public static Fault status(int status) {
-      return new Fault("status", status, Duration.ZERO);
+      return new Fault("status", status, Duration.ZERO, null);
     }
 
     /** Close the connection without acting or answering. */
     public static Fault drop() {
-      return new Fault("drop", 0, Duration.ZERO);
+      return new Fault("drop", 0, Duration.ZERO, null);
     }
 
     /** Act on the request, then close the connection without answering (a lost answer). */
     public static Fault dropAfterHandling() {
-      return new Fault("dropAfter", 0, Duration.ZERO);
+      return new Fault("dropAfter", 0, Duration.ZERO, null);
     }
 
     /**
@@ -132,17 +140,22 @@ public final class TestReposerver implements AutoCloseable {
      * connections are refused until {@link #restart()}.
      */
     public static Fault crash() {
-      return new Fault("crash", 0, Duration.ZERO);
+      return new Fault("crash", 0, Duration.ZERO, null);
     }
 
     /** The server acts on the request, then dies before answering (see {@link #crash()}). */
     public static Fault crashAfterHandling() {
-      return new Fault("crashAfter", 0, Duration.ZERO);
+      return new Fault("crashAfter", 0, Duration.ZERO, null);
     }
 
     /** Wait, then handle normally. */
     public static Fault delay(Duration d) {
-      return new Fault("delay", 0, d);
+      return new Fault("delay", 0, d, null);
+    }
+
+    /** Answer with a redirect to {@code location}, without acting. */
+    public static Fault redirect(int status, String location) {
+      return new Fault("redirect", status, Duration.ZERO, location);
     }
   }
 
@@ -188,6 +201,7 @@ public final class TestReposerver implements AutoCloseable {
   private String issuedToken;
   private boolean requireBearer;
   private boolean localStorage;
+  private TestReposerver objectStore;
 
   /** The account's repository ID, as it appears in the keyserver URLs the reposerver calls. */
   private final String repoId = UUID.randomUUID().toString();
@@ -282,8 +296,23 @@ public final class TestReposerver implements AutoCloseable {
     }
   }
 
+  /** Whether an HTTPS test server asks the client for a certificate. */
+  public enum ClientAuth {
+    /** Never asks. */
+    NONE,
+    /** Asks; a client without one is served anyway (what it presented is recorded). */
+    WANT,
+    /** Asks and refuses the handshake without a trusted one. */
+    NEED
+  }
+
   /** An HTTPS server; with {@code needClientAuth} the client must present a trusted cert. */
   public static TestReposerver startTls(SSLContext ctx, boolean needClientAuth) {
+    return startTls(ctx, needClientAuth ? ClientAuth.NEED : ClientAuth.NONE);
+  }
+
+  /** An HTTPS server on 127.0.0.1 with a free port, asking for client certificates as told. */
+  public static TestReposerver startTls(SSLContext ctx, ClientAuth clientAuth) {
     try {
       HttpsServer s =
           HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -292,7 +321,11 @@ public final class TestReposerver implements AutoCloseable {
             @Override
             public void configure(HttpsParameters params) {
               SSLParameters p = ctx.getDefaultSSLParameters();
-              p.setNeedClientAuth(needClientAuth);
+              if (clientAuth == ClientAuth.NEED) {
+                p.setNeedClientAuth(true);
+              } else if (clientAuth == ClientAuth.WANT) {
+                p.setWantClientAuth(true);
+              }
               params.setSSLParameters(p);
             }
           });
@@ -387,6 +420,32 @@ public final class TestReposerver implements AutoCloseable {
   public synchronized TestReposerver localStorage() {
     localStorage = true;
     return this;
+  }
+
+  /**
+   * Sends uploads to {@code store} (another origin) instead of this server's own storage endpoint:
+   * the 302 of {@code PUT uploads/…} and the multipart part URLs point there, and the bytes end up
+   * in {@code store.stored(…)} — an object store on another host, as S3 is for the real server.
+   */
+  public synchronized TestReposerver objectStoreAt(TestReposerver store) {
+    objectStore = store;
+    return this;
+  }
+
+  private TestReposerver store() {
+    return objectStore == null ? this : objectStore;
+  }
+
+  private synchronized void openUpload(String uploadId) {
+    multipart.put(uploadId, new TreeMap<>());
+  }
+
+  private synchronized TreeMap<Integer, byte[]> takeUpload(String uploadId) {
+    return multipart.remove(uploadId);
+  }
+
+  private synchronized void keep(String filename, byte[] bytes) {
+    storage.put(filename, bytes);
   }
 
   public synchronized TestReposerver gzipResponses() {
@@ -522,7 +581,15 @@ public final class TestReposerver implements AutoCloseable {
   }
 
   /** A no-auth credentials.zip for this server, like the vectors' (init reads it). */
-  public synchronized Path writeCredentialsZip(Path zip) {
+  public Path writeCredentialsZip(Path zip) {
+    return writeCredentialsZip(zip, Map.of());
+  }
+
+  /**
+   * The credentials.zip with {@code extra} entries as well (e.g. {@code client_auth.p12} and {@code
+   * server.p12}, which make {@code init} set up mutual TLS).
+   */
+  public synchronized Path writeCredentialsZip(Path zip, Map<String, byte[]> extra) {
     try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
       entry(
           z,
@@ -532,6 +599,11 @@ public final class TestReposerver implements AutoCloseable {
       entry(z, "root.json", new String(CanonicalJson.encode(roots.get(0)), StandardCharsets.UTF_8));
       entry(z, "targets.pub", MetadataJson.prettyString(targetsKey.publicKey().toJson()));
       entry(z, "targets.sec", MetadataJson.prettyString(targetsKey.privateJson()));
+      for (Map.Entry<String, byte[]> e : new TreeMap<>(extra).entrySet()) {
+        z.putNextEntry(new ZipEntry(e.getKey()));
+        z.write(e.getValue());
+        z.closeEntry();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -593,7 +665,8 @@ public final class TestReposerver implements AutoCloseable {
               ex.getRequestURI().getRawQuery(),
               headers,
               body,
-              gz);
+              gz,
+              clientCertificate(ex));
       log.add(rec);
       listener.accept(rec);
       Fault fault = null;
@@ -623,6 +696,12 @@ public final class TestReposerver implements AutoCloseable {
                 Answer.error(fault.status(), "injected_fault", "injected by the test", null));
             return;
           }
+          case "redirect" -> {
+            Answer a = Answer.of(fault.status());
+            a.headers().put("Location", fault.location());
+            send(ex, rec, a);
+            return;
+          }
           case "delay" -> Thread.sleep(fault.delay().toMillis());
           default -> {}
         }
@@ -646,6 +725,21 @@ public final class TestReposerver implements AutoCloseable {
       ex.close();
     } catch (RuntimeException e) {
       send(ex, null, Answer.error(500, "internal", String.valueOf(e), null));
+    }
+  }
+
+  /** The subject of the client certificate presented on this exchange's TLS connection, or null. */
+  private static String clientCertificate(HttpExchange ex) {
+    if (!(ex instanceof HttpsExchange https) || https.getSSLSession() == null) {
+      return null;
+    }
+    try {
+      Certificate[] chain = https.getSSLSession().getPeerCertificates();
+      return chain.length == 0
+          ? null
+          : ((X509Certificate) chain[0]).getSubjectX500Principal().getName();
+    } catch (SSLPeerUnverifiedException e) {
+      return null; // the client presented none
     }
   }
 
@@ -761,7 +855,7 @@ public final class TestReposerver implements AutoCloseable {
         return Answer.error(501, "not_implemented", "multipart upload not supported", null);
       }
       String id = UUID.randomUUID().toString();
-      multipart.put(id, new TreeMap<>());
+      store().openUpload(id);
       ObjectNode o = MetadataJson.object();
       o.put("uploadId", id);
       o.put("partSize", 1024);
@@ -771,17 +865,23 @@ public final class TestReposerver implements AutoCloseable {
       ObjectNode o = MetadataJson.object();
       o.put(
           "uri",
-          url + "/parts/" + q.get("uploadId") + "/" + q.get("part") + "?md5=" + q.get("md5"));
+          store().url
+              + "/parts/"
+              + q.get("uploadId")
+              + "/"
+              + q.get("part")
+              + "?md5="
+              + q.get("md5"));
       return Answer.json(200, o, false);
     } else if (m.equals("PUT") && a.startsWith("multipart/complete/")) {
       JsonNode n = MetadataJson.parse(r.body(), "complete");
-      TreeMap<Integer, byte[]> parts = multipart.remove(n.path("uploadId").asText());
+      TreeMap<Integer, byte[]> parts = store().takeUpload(n.path("uploadId").asText());
       if (parts == null) {
         return Answer.error(400, "invalid_upload", "unknown uploadId", null);
       }
       ByteArrayOutputStream all = new ByteArrayOutputStream();
       parts.values().forEach(all::writeBytes);
-      storage.put(decode(a.substring("multipart/complete/".length())), all.toByteArray());
+      store().keep(decode(a.substring("multipart/complete/".length())), all.toByteArray());
       return Answer.of(200);
     } else if (m.equals("PUT") && a.startsWith("uploads/")) {
       if (localStorage) {
@@ -793,7 +893,7 @@ public final class TestReposerver implements AutoCloseable {
       }
       String f = a.substring("uploads/".length());
       Answer ans = Answer.of(302);
-      ans.headers().put("Location", url + "/storage/" + f + "?signature=test");
+      ans.headers().put("Location", store().url + "/storage/" + f + "?signature=test");
       return ans;
     }
     return Answer.error(404, "not_found", "no route " + m + " " + a, null);
