@@ -1,5 +1,6 @@
 package io.garagehsm.cli;
 
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,26 +25,31 @@ import picocli.CommandLine.Spec;
           + " expiry in the past), 2 targets push refused by the role checksum, 3 other error,"
           + " 255 usage error. New, status only: 4 a role expires within --warn-days, 5 a role"
           + " has expired or its threshold is not met."
-    },
-    subcommands = {
-      RepoSetupCommands.Init.class,
-      RepoSetupCommands.ImportClientCert.class,
-      RepoSetupCommands.ExportCredentials.class,
-      KeyCommand.class,
-      UserKeysCommand.class,
-      TokensCommand.class,
-      TargetsCommand.class,
-      RootCommand.class,
-      DelegationsCommand.class,
-      JsonCommands.SignJsonCommand.class,
-      JsonCommands.VerifyJsonCommand.class,
-      RootCommand.VerifyRoot.class,
-      MoveOfflineCommand.class,
-      GetTargetsCommand.class,
-      CeremonyCommand.class,
-      StatusCommand.class
     })
 public final class GarageHsmCommand implements Runnable {
+  /**
+   * The top-level commands, in help order. Not in the annotation: {@link CommandTree} builds only
+   * the one a command line names (picocli's model of all of them costs most of a short run).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          RepoSetupCommands.Init.class,
+          RepoSetupCommands.ImportClientCert.class,
+          RepoSetupCommands.ExportCredentials.class,
+          KeyCommand.class,
+          UserKeysCommand.class,
+          TokensCommand.class,
+          TargetsCommand.class,
+          RootCommand.class,
+          DelegationsCommand.class,
+          JsonCommands.SignJsonCommand.class,
+          JsonCommands.VerifyJsonCommand.class,
+          RootCommand.VerifyRoot.class,
+          MoveOfflineCommand.class,
+          GetTargetsCommand.class,
+          CeremonyCommand.class,
+          StatusCommand.class);
+
   @Spec CommandSpec spec;
 
   @Mixin(name = "global")

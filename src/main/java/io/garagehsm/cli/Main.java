@@ -53,7 +53,7 @@ public final class Main {
       TokenPrompter prompter,
       String... args) {
     CliContext ctx = new CliContext(out, err, env, clock, prompter);
-    CommandLine cl = commandLine(ctx);
+    CommandLine cl = commandLine(ctx, args);
     try {
       int code = SignatureLog.recording(ctx.signatureLog(), () -> cl.execute(args));
       return ctx.record(commandWords(cl), List.of(args), code);
@@ -82,9 +82,15 @@ public final class Main {
     return String.join(" ", words);
   }
 
-  /** The command tree bound to one context (also used to render help in tests). */
+  /** The whole command tree bound to one context (also used to render help in tests). */
   static CommandLine commandLine(CliContext ctx) {
+    return commandLine(ctx, null);
+  }
+
+  /** The command tree a command line needs (only the branch it names; null: all). */
+  static CommandLine commandLine(CliContext ctx, String[] commandLine) {
     CommandLine cl = new CommandLine(new GarageHsmCommand(ctx), new Factory(ctx));
+    CommandTree.addSubcommands(cl, commandLine);
     cl.setOut(new java.io.PrintWriter(ctx.out(), true));
     cl.setErr(new java.io.PrintWriter(ctx.err(), true));
     cl.setCaseInsensitiveEnumValuesAllowed(false);

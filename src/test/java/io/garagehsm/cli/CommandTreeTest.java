@@ -1,0 +1,84 @@
+package io.garagehsm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The tree built for one command line answers exactly as the whole tree does. */
+class CommandTreeTest {
+  private record Answer(int code, String out, String err) {}
+
+  private static Answer execute(boolean whole, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CliContext ctx =
+        new CliContext(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            Map.of(),
+            Cli.at("2026-01-01T00:00:00Z"));
+    CommandLine cl = whole ? Main.commandLine(ctx) : Main.commandLine(ctx, args);
+    int code = cl.execute(args);
+    return new Answer(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static int topLevelCommands(String... args) {
+    CliContext ctx =
+        new CliContext(System.out, System.err, Map.of(), Cli.at("2026-01-01T00:00:00Z"));
+    return Main.commandLine(ctx, args).getSubcommands().size();
+  }
+
+  @Test
+  void onlyTheNamedBranchIsBuilt() {
+    int all = GarageHsmCommand.SUBCOMMANDS.size();
+    assertEquals(all, topLevelCommands());
+    assertEquals(1, topLevelCommands("targets", "sign", "-r", "x", "--key-name", "k"));
+    assertEquals(1, topLevelCommands("--home-dir", "targets", "sign-json", "-i", "x"));
+    assertEquals(1, topLevelCommands("--verbose", "--home-dir=/tmp/h", "user-keys", "id"));
+    assertEquals(0, topLevelCommands("--version"));
+    // help of the top, unknown words and options, "--": everything
+    assertEquals(all, topLevelCommands("--help", "targets"));
+    assertEquals(all, topLevelCommands("targts", "sign"));
+    assertEquals(all, topLevelCommands("--no-such-option", "targets"));
+    assertEquals(all, topLevelCommands("--", "targets"));
+    assertEquals(all, topLevelCommands("--home-dir"));
+  }
+
+  @Test
+  void helpUsageErrorsAndVersionAreThoseOfTheWholeTree() {
+    List<String[]> lines = new ArrayList<>();
+    List<List<String>> paths = new ArrayList<>();
+    CliContext ctx =
+        new CliContext(System.out, System.err, Map.of(), Cli.at("2026-01-01T00:00:00Z"));
+    HelpTest.collect(Main.commandLine(ctx), new ArrayList<>(), paths);
+    for (List<String> p : paths) {
+      List<String> help = new ArrayList<>(p);
+      help.add("--help");
+      lines.add(help.toArray(String[]::new));
+      List<String> wrong = new ArrayList<>(p);
+      wrong.add("--no-such-option");
+      lines.add(wrong.toArray(String[]::new));
+    }
+    lines.add(new String[] {"--version"});
+    lines.add(new String[] {"--help"});
+    lines.add(new String[] {});
+    lines.add(new String[] {"targets"});
+    lines.add(new String[] {"targets", "sgin"});
+    lines.add(new String[] {"targts", "sign"});
+    lines.add(new String[] {"--home-dir", "/nonexistent", "targets", "sign"});
+    lines.add(new String[] {"--verbose", "targets", "sign", "-r"});
+    lines.add(new String[] {"--pin-env", "targets", "targets", "--help"});
+    lines.add(new String[] {"user-keys", "id"});
+    for (String[] args : lines) {
+      assertEquals(execute(true, args), execute(false, args), String.join(" ", args));
+    }
+  }
+}
