@@ -57,7 +57,6 @@ class LayeringTest {
           "cli/CliContext.java",
           "cli/DelegationsPullCommand.java",
           "cli/DelegationsPushCommand.java",
-          "cli/RepoSetupCommands.java",
           "cli/TargetsCommand.java",
           "cli/TargetsPushCommand.java");
 

@@ -1,8 +1,7 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.metadata.Expiry;
-import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.RepoConfig;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ClientSettings;
@@ -10,14 +9,9 @@ import io.garagehsm.server.ServerConfig;
 import io.garagehsm.server.ServerException;
 import io.garagehsm.server.TufServerClient;
 import java.net.URI;
-import java.time.Duration;
-import java.time.Instant;
 
 /** What the network commands share: the client for a repository, messages, expiry warnings. */
 final class ServerAccess {
-  /** Roles signed offline that expire sooner than this get a warning on push and pull. */
-  static final Duration EXPIRY_WARNING = Duration.ofDays(30);
-
   private ServerAccess() {}
 
   /** A client for the repository's server, configured from config.json and the environment. */
@@ -57,35 +51,7 @@ final class ServerAccess {
 
   /** Warns on stderr when a role expires within 30 days (or has expired). */
   static void warnExpiry(CliContext ctx, String what, SignedMetadata md) {
-    String text = md.signed().path("expires").asText(null);
-    if (text == null) {
-      return;
-    }
-    Instant expires;
-    try {
-      expires = Expiry.parse(text, what);
-    } catch (MetadataException e) {
-      ctx.warn(what + " has an unreadable expiry \"" + text + "\"");
-      return;
-    }
-    Instant now = ctx.clock().instant();
-    if (!expires.isAfter(now)) {
-      ctx.warn(
-          what
-              + " expired at "
-              + Expiry.format(expires)
-              + "; devices reject it: sign it again with --expires or --expire-after and push");
-    } else if (expires.isBefore(now.plus(EXPIRY_WARNING))) {
-      long days = Duration.between(now, expires).toDays();
-      ctx.warn(
-          what
-              + " expires at "
-              + Expiry.format(expires)
-              + " (in "
-              + days
-              + " days); the server cannot re-sign a role signed offline, so sign and push it"
-              + " again before then (--expires / --expire-after)");
-    }
+    ExpiryWarning.check(ctx, ctx.clock().instant(), what, md);
   }
 
   /** Prints the server's reasons for rejecting a root and returns garage-sign's exit-1 error. */

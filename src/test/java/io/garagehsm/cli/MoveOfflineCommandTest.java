@@ -162,6 +162,54 @@ class MoveOfflineCommandTest {
     }
   }
 
+  /** Issue 10: one summary line on stderr, and with --json the result as JSON on stdout. */
+  @Test
+  void jsonResultSaysWhatTheRotationDid() throws Exception {
+    Setup s = setup("json", false, KeyType.ED25519);
+    try (TestReposerver server = s.server()) {
+      List<String> args = new ArrayList<>(List.of(fullArgs()));
+      args.add("--json");
+      CliRun.Result r = s.cli().run(args.toArray(String[]::new));
+      assertEquals(0, r.exit(), r.toString());
+      KeyDirectory keys = s.repo().keys();
+      String newRoot = keys.publicKey("newroot").keyId();
+      String newTargets = keys.publicKey("newtargets").keyId();
+      com.fasterxml.jackson.databind.JsonNode j = Cli.JSON.readTree(r.out());
+      assertEquals("move-offline", j.get("command").asText());
+      assertEquals("rotated", j.get("outcome").asText());
+      assertFalse(j.get("resumed").asBoolean());
+      assertEquals(2, j.at("/root/version").asInt());
+      assertEquals(
+          Expiry.format(RootRole.of(server.root(), "root").expires()),
+          j.at("/root/expires").asText());
+      assertEquals(newRoot, j.at("/root/rootKeyIds/0").asText());
+      assertEquals(newTargets, j.at("/root/targetsKeyIds/0").asText());
+      assertEquals(s.oldId(), j.at("/oldRootKey/keyid").asText());
+      assertTrue(j.at("/oldRootKey/fetchedFromServer").asBoolean());
+      // the test server, like the real keyserver, drops the key when it accepts root v2
+      assertEquals("gone", j.at("/oldRootKey/serverCopy").asText());
+      assertEquals(
+          keys.privateFile("origroot").toString(), j.at("/oldRootKey/localCopyRemoved").asText());
+      assertTrue(
+          j.get("filesWritten").toString().contains(s.repo().signedFile("root").toString()),
+          r.out());
+      List<String> lines = r.err().lines().toList();
+      String last = lines.get(lines.size() - 1);
+      assertTrue(last.startsWith("moved root keys offline: root.json v2 live on "), last);
+      assertTrue(last.contains("root key " + newRoot.substring(0, 8) + "…"), last);
+      assertTrue(last.contains("targets key " + newTargets.substring(0, 8) + "…"), last);
+      assertTrue(last.contains("already gone from the server, its local copy removed"), last);
+
+      // without --json nothing is added to stdout
+      r = s.cli().run(fullArgs());
+      assertEquals(0, r.exit(), r.toString());
+      assertEquals("", r.out());
+      assertTrue(
+          r.err().strip().endsWith("already lists only root key " + newRoot.substring(0, 8) + "…"),
+          r.err());
+    }
+  }
+
   /**
    * Issue 13: the keyserver deletes the old root key itself when it accepts a root that no longer
    * lists it, so the DELETE sent after the POST answers 502 {@code missing_entity} wrapping 404
@@ -470,7 +518,8 @@ class MoveOfflineCommandTest {
       assertEquals(0, s.cli().run(fullArgs()).exit());
       // killed after roles/root.json, before the pending file was removed
       Files.copy(
-          s.repo().signedFile("root"), s.repo().rolesDir().resolve(MoveOfflineCommand.PENDING));
+          s.repo().signedFile("root"),
+          s.repo().rolesDir().resolve(io.garagehsm.ops.rotation.MoveOffline.PENDING));
       CliRun.Result r = s.cli().run(fullArgs());
       assertEquals(0, r.exit(), r.toString());
       assertRotated(s);

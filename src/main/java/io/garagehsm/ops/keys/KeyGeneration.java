@@ -5,6 +5,7 @@ import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.signing.TokenKeys;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -55,6 +56,11 @@ public final class KeyGeneration {
         pair.publicKey(),
         Optional.empty(),
         List.of(keys.publicFile(name), keys.privateFile(name)));
+  }
+
+  /** "Saved keys to dir/{n.sec, n.pub}", garage-sign's wording for a new file key pair. */
+  public static String savedKeys(Path dir, String name) {
+    return "Saved keys to " + dir + "/{" + name + ".sec, " + name + ".pub}";
   }
 
   /** Never overwrite a key: a lost private key cannot be recovered. */
