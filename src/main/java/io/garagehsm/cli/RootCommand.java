@@ -306,7 +306,7 @@ final class RootCommand {
         }
         if (!local.isEmpty()) {
           // one key at a time: keys on tokens that are never plugged in together
-          List<Threshold> needed = thresholds(finalRoot, previous);
+          List<Threshold> needed = Threshold.forRootSign(finalRoot, previous);
           out =
               KeyholderSigning.sign(
                   out,
@@ -324,19 +324,6 @@ final class RootCommand {
       }
       ctx.info("signed root.json saved to " + r.signedFile("root"));
       return ExitCodes.OK;
-    }
-
-    /** The new root's own root role, and the previous root's when there is one. */
-    private static List<Threshold> thresholds(RootRole root, Optional<SignedMetadata> previous) {
-      if (previous.isPresent()) {
-        try {
-          return Threshold.required(
-              RootRole.ROOT, root, RootRole.of(previous.get(), "roles/root.json"));
-        } catch (RuntimeException e) {
-          // an unreadable previous root: progress against the new root only
-        }
-      }
-      return List.of(Threshold.required(RootRole.ROOT, root, root).get(0));
     }
 
     private void checkVersion(Repository r, Optional<SignedMetadata> previous, int version) {

@@ -116,6 +116,28 @@ class CeremonyTranscriptTest {
   }
 
   @Test
+  void progressCountsSignaturesTowardsEachThresholdNeverBeyondIt() throws Exception {
+    rotationStart();
+    // new root: root-old and root-new, threshold 1; previous root: root-old, 1 of 1
+    run(NOW, home, "root", "key", "add", "-r", "myrepo", "-k", "root-new").ok();
+    Cli.Result r =
+        run(NOW, home, "root", "sign", "-r", "myrepo", "-k", "root-old", "-k", "root-new").ok();
+    assertTrue(
+        r.err()
+            .contains(
+                "signed with key 'root-old': new root: 1 of 1 signatures; previous root: 1 of 1\n"
+                    + "signed with key 'root-new': new root: 1 of 1 signatures; previous root:"
+                    + " 1 of 1\n"),
+        r.err());
+    assertFalse(r.err().contains("2 of 1"), r.err());
+    // signed again at the same version: roles/root.json is not the previous root any more
+    Cli.Result again = run(NOW, home, "root", "sign", "-r", "myrepo", "-k", "root-new").ok();
+    assertTrue(
+        again.err().contains("signed with key 'root-new': new root: 1 of 1 signatures\n"),
+        again.err());
+  }
+
+  @Test
   void anEditedLineBreaksTheChain() throws Exception {
     Path repo = signedAndClosed();
     Path f = repo.resolve("ceremony/transcript.jsonl");

@@ -1,12 +1,14 @@
 package io.garagehsm.ops.ceremony;
 
 import io.garagehsm.metadata.RootRole;
+import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -65,11 +67,37 @@ public record Threshold(String name, List<String> keyIds, int threshold, Map<Str
     return valid;
   }
 
+  /** The valid signatures that count towards the threshold: at most the threshold. */
+  public int counted(List<TufSignature> sigs, byte[] data) {
+    return Math.min(validSigners(sigs, data).size(), Math.max(threshold, 0));
+  }
+
+  /**
+   * The thresholds {@code root sign} reports: the new root's own root role, and the previous root's
+   * when {@code previous} is the version before {@code newRoot}. A roles/root.json of the same or a
+   * later version (a root signed again) is not the previous root: the new root only, then.
+   */
+  public static List<Threshold> forRootSign(RootRole newRoot, Optional<SignedMetadata> previous) {
+    if (previous.isPresent() && previous.get().version() == newRoot.version() - 1) {
+      try {
+        return required(RootRole.ROOT, newRoot, RootRole.of(previous.get(), "roles/root.json"));
+      } catch (RuntimeException e) {
+        // an unreadable previous root: progress against the new root only
+      }
+    }
+    return List.of(of("new root", newRoot, RootRole.ROOT));
+  }
+
   public boolean met(List<TufSignature> sigs, byte[] data) {
     return threshold >= 1 && validSigners(sigs, data).size() >= threshold;
   }
 
-  /** {@code new root: 2 of 3 signatures; previous root: 1 of 1}. */
+  /**
+   * {@code new root: 2 of 3 signatures; previous root: 1 of 1}: per threshold, the valid signatures
+   * that count towards it, of those it needs. Signatures beyond the threshold do not count (a
+   * rotation that keeps the old key in a 1-of-2 new root, signed by both, is "1 of 1", not "2 of
+   * 1").
+   */
   public static String progress(List<Threshold> ts, List<TufSignature> sigs, byte[] data) {
     StringBuilder b = new StringBuilder();
     for (Threshold t : ts) {
@@ -78,7 +106,7 @@ public record Threshold(String name, List<String> keyIds, int threshold, Map<Str
       }
       b.append(t.name())
           .append(": ")
-          .append(t.validSigners(sigs, data).size())
+          .append(t.counted(sigs, data))
           .append(" of ")
           .append(t.threshold());
       if (b.indexOf("signatures") < 0) {
