@@ -10,8 +10,15 @@ import io.garagehsm.metadata.MetadataJson;
  *
  * @param uri the {@code pkcs11:} URI of the private key (token + object/id, maybe module-path)
  * @param keyId the expected key ID, checked against the token's key before every use
+ * @param tokenSerial the serial number of the token the key was made or adopted on, or null: shown
+ *     when the token must be inserted; never used to select the token (a replica with the same
+ *     label still serves)
  */
-public record TokenReference(String uri, String keyId) {
+public record TokenReference(String uri, String keyId, String tokenSerial) {
+  public TokenReference(String uri, String keyId) {
+    this(uri, keyId, null);
+  }
+
   /** File suffix next to {@code .pub}/{@code .sec}. */
   public static final String SUFFIX = ".pkcs11";
 
@@ -19,6 +26,9 @@ public record TokenReference(String uri, String keyId) {
     ObjectNode o = MetadataJson.object();
     o.put("uri", uri);
     o.put("keyid", keyId);
+    if (tokenSerial != null) {
+      o.put("token_serial", tokenSerial);
+    }
     return o;
   }
 
@@ -28,6 +38,10 @@ public record TokenReference(String uri, String keyId) {
     if (uri == null || !uri.isTextual() || id == null || !id.isTextual()) {
       throw new RepoException(what + " is not a token key reference (needs uri and keyid)", null);
     }
-    return new TokenReference(uri.textValue(), id.textValue());
+    JsonNode serial = n.get("token_serial");
+    return new TokenReference(
+        uri.textValue(),
+        id.textValue(),
+        serial != null && serial.isTextual() ? serial.textValue() : null);
   }
 }

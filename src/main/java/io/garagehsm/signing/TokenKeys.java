@@ -178,7 +178,7 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     TokenIdentity token =
         new TokenIdentity(
             keyUriFull.token().or(uri::token).orElse("?"),
-            keyUriFull.serial().or(uri::serial).orElse(null),
+            keyUriFull.serial().or(uri::serial).orElse(tokenSerial(uri)),
             keyUriFull.model().or(uri::model).orElse(null),
             keyUriFull.manufacturer().or(uri::manufacturer).orElse(null),
             backend(uri).modulePath().toString());
@@ -200,7 +200,31 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     try (TokenKey key =
         backend(uri)
             .generate(uri, label, alg, pins.withUriPinSource(uri.pinSource().orElse(null)))) {
-      return new TokenKeyInfo(TufKey.of(key.publicKey()), key.uri().toString());
+      return new TokenKeyInfo(
+          TufKey.of(key.publicKey()), key.uri().toString(), tokenSerial(key.uri()));
+    }
+  }
+
+  /**
+   * The serial number of the token {@code uri} selects, for people (prompts, transcript): the URI's
+   * own, else the one present token with the URI's label; null when unknown or ambiguous.
+   */
+  private String tokenSerial(Pkcs11Uri uri) {
+    if (uri.serial().isPresent()) {
+      return uri.serial().get();
+    }
+    try {
+      List<String> serials = new ArrayList<>();
+      for (TokenDescription t : backend(uri).tokens()) {
+        if (uri.token().map(l -> l.equals(t.label())).orElse(true)
+            && t.serial() != null
+            && !t.serial().isEmpty()) {
+          serials.add(t.serial());
+        }
+      }
+      return serials.size() == 1 ? serials.get(0) : null;
+    } catch (RuntimeException e) {
+      return null; // informational only
     }
   }
 
@@ -244,7 +268,7 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
                         new SigningException(
                             "the token does not reveal the public key of " + keyUri, null)));
     Pkcs11Uri full = uri.tokenPart().withObject(k.label(), k.id());
-    return new TokenKeyInfo(pub, full.toString());
+    return new TokenKeyInfo(pub, full.toString(), tokenSerial(full));
   }
 
   private static List<KeyDescription> matching(List<KeyDescription> keys, Pkcs11Uri uri) {
@@ -308,7 +332,15 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
    * @param publicKey the public key read from the token
    * @param uri token part plus object and id
    */
-  public record TokenKeyInfo(TufKey publicKey, String uri) {}
+  /**
+   * A token key's public key and URI, and the serial number of its token (null when unknown): what
+   * a prompt shows when the token must be inserted, never used to select it.
+   */
+  public record TokenKeyInfo(TufKey publicKey, String uri, String tokenSerial) {
+    public TokenKeyInfo(TufKey publicKey, String uri) {
+      this(publicKey, uri, null);
+    }
+  }
 
   /** A signer over an open token key. */
   private static final class TokenSigner implements Signer {

@@ -144,7 +144,12 @@ class TokenLifecycleE2ETest {
       assertEquals(keyId(k), ref.get("keyid").asText());
       assertTrue(ref.get("uri").asText().startsWith("pkcs11:"), ref.toString());
       assertTrue(ref.get("uri").asText().contains("object=" + k), ref.toString());
-      assertEquals(Set.of("uri", "keyid"), fieldNames(ref), "nothing else in " + k + ".pkcs11");
+      // the token's serial is recorded for prompts ("insert token 'x' (serial …)"), no secret
+      assertEquals(
+          Set.of("uri", "keyid", "token_serial"),
+          fieldNames(ref),
+          "nothing else in " + k + ".pkcs11");
+      assertFalse(ref.get("token_serial").asText().isEmpty(), ref.toString());
     }
     JsonNode pub = Cli.readJson(keys.resolve("newroot.pub"));
     assertEquals("RSA", pub.get("keytype").asText());

@@ -63,7 +63,7 @@ public final class KeyholderSigning {
       if (uri.isPresent()
           && !presentByToken.computeIfAbsent(
               tokenIdentity(uri.get()), t -> k.tokenPresent().test(uri.get()))) {
-        missing.add(new Missing(n, tokenName(uri.get())));
+        missing.add(new Missing(n, tokenName(k.keys(), n)));
       }
     }
     if (!missing.isEmpty() && !k.prompter().interactive()) {
@@ -84,7 +84,7 @@ public final class KeyholderSigning {
       if (uri.isPresent()) {
         // checked again for each key: the keyholder before may have taken another token out
         while (!k.tokenPresent().test(uri.get())) {
-          String token = tokenName(uri.get());
+          String token = tokenName(k.keys(), n);
           if (!k.prompter()
               .await("insert token " + token + " for key '" + n + "', then press Enter ")) {
             throw new CeremonyException(
@@ -133,10 +133,26 @@ public final class KeyholderSigning {
   }
 
   private static Optional<String> tokenUri(KeyDirectory keys, String name) {
+    return reference(keys, name).map(TokenReference::uri);
+  }
+
+  private static Optional<TokenReference> reference(KeyDirectory keys, String name) {
     if (keys.hasPrivateFile(name)) {
       return Optional.empty();
     }
-    return keys.tokenReference(name).map(TokenReference::uri);
+    return keys.tokenReference(name);
+  }
+
+  /** {@code 'label' (serial …)}: the URI's serial, else the one recorded with the key. */
+  private static String tokenName(KeyDirectory keys, String name) {
+    TokenReference ref = reference(keys, name).orElseThrow();
+    try {
+      Pkcs11Uri u = Pkcs11Uri.parse(ref.uri());
+      Optional<String> serial = u.serial().or(() -> Optional.ofNullable(ref.tokenSerial()));
+      return "'" + u.token().orElse("?") + "'" + serial.map(s -> " (serial " + s + ")").orElse("");
+    } catch (IllegalArgumentException e) {
+      return ref.uri();
+    }
   }
 
   /** The token a key URI names, without the object: keys on one token share it. */
@@ -149,18 +165,6 @@ public final class KeyholderSigning {
           u.serial().orElse(""),
           u.modulePath().orElse(""),
           u.moduleName().orElse(""));
-    } catch (IllegalArgumentException e) {
-      return keyUri;
-    }
-  }
-
-  private static String tokenName(String keyUri) {
-    try {
-      Pkcs11Uri u = Pkcs11Uri.parse(keyUri);
-      return "'"
-          + u.token().orElse("?")
-          + "'"
-          + u.serial().map(s -> " (serial " + s + ")").orElse("");
     } catch (IllegalArgumentException e) {
       return keyUri;
     }

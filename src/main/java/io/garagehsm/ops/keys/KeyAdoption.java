@@ -47,7 +47,9 @@ public final class KeyAdoption {
   /** Writes {@code <name>.pub} and the reference {@code <name>.pkcs11} of a token key. */
   static StoredKey recordTokenKey(KeyDirectory keys, String name, TokenKeys.TokenKeyInfo info) {
     keys.writeTokenKey(
-        name, info.publicKey(), new TokenReference(info.uri(), info.publicKey().keyId()));
+        name,
+        info.publicKey(),
+        new TokenReference(info.uri(), info.publicKey().keyId(), info.tokenSerial()));
     return new StoredKey(
         name,
         info.publicKey(),

@@ -269,7 +269,10 @@ public final class RepositoryStatus {
             "'"
                 + uri.token().orElse("?")
                 + "'"
-                + uri.serial().map(s -> " (serial " + s + ")").orElse("");
+                + uri.serial()
+                    .or(() -> Optional.ofNullable(ref.get().tokenSerial()))
+                    .map(s -> " (serial " + s + ")")
+                    .orElse("");
         return new RoleStatus.KeyLocation(id, name, "token", token, signed);
       }
     } catch (RuntimeException e) {
