@@ -53,7 +53,6 @@ class LayeringTest {
    */
   static final Set<String> CLI_JACKSON_NOT_YET_MOVED =
       Set.of(
-          "cli/CeremonyCommand.java",
           "cli/CliContext.java",
           "cli/DelegationsPullCommand.java",
           "cli/DelegationsPushCommand.java",

@@ -1,10 +1,7 @@
 package io.garagehsm.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.ops.ceremony.BundleProcedures;
 import io.garagehsm.ops.ceremony.SigningBundle;
-import io.garagehsm.ops.ceremony.Threshold;
 import io.garagehsm.ops.ceremony.Transcript;
 import io.garagehsm.ops.ceremony.TranscriptReport;
 import io.garagehsm.ops.ceremony.TranscriptSeal;
@@ -84,42 +81,17 @@ final class CeremonyCommand {
               ? ImageRepository.require(ctx.repo(repo.repo))
               : ctx.repo(repo.repo);
       Instant now = ctx.clock().instant();
-      SigningBundle b = BundleProcedures.export(r, role, e -> expiry.resolve(e, now), now);
-      b.write(output);
-      ObjectNode details = MetadataJson.object();
-      details.put("role", role);
-      details.put("bundle", output.toString());
-      details.put("signed_sha256", b.signedSha256());
-      details.put("unsigned_sha256", b.unsignedSha256());
-      ctx.ceremonyStep(details);
-      printSummary(ctx, b);
-      ctx.info("signing bundle for " + role + ".json saved to " + output);
+      BundleProcedures.Exported e =
+          BundleProcedures.exportTo(r, role, x -> expiry.resolve(x, now), now, output);
+      ctx.ceremonyStep(e.details());
+      printSummary(ctx, e.bundle());
+      ctx.info(e.summary());
       return ExitCodes.OK;
     }
   }
 
   static void printSummary(CliContext ctx, SigningBundle b) {
-    ctx.info(
-        "bundle: "
-            + b.role()
-            + ".json of repository '"
-            + b.repository()
-            + "', bytes to sign SHA-256 "
-            + b.signedSha256());
-    for (String line : b.summary()) {
-      ctx.info("  change: " + line);
-    }
-    for (Threshold t : b.thresholds()) {
-      ctx.info(
-          "  needs: "
-              + t.name()
-              + " threshold "
-              + t.threshold()
-              + " of keys "
-              + String.join(", ", t.keyIds()));
-    }
-    ctx.info(
-        "  signatures: " + Threshold.progress(b.thresholds(), b.signatures(), b.bytesToSign()));
+    b.describe().forEach(ctx::info);
   }
 
   @Command(
@@ -177,11 +149,7 @@ final class CeremonyCommand {
       }
       Path target = output != null ? output : bundle;
       out.write(target);
-      ctx.info(
-          "signed with key '"
-              + keyName
-              + "': "
-              + Threshold.progress(out.thresholds(), out.signatures(), out.bytesToSign()));
+      ctx.info("signed with key '" + keyName + "': " + out.progress());
       ctx.info("signed bundle saved to " + target);
       return ExitCodes.OK;
     }
@@ -265,19 +233,12 @@ final class CeremonyCommand {
     @Override
     public Integer call() {
       Repository r = ctx.repo(repo.repo);
-      ObjectNode details;
+      TranscriptSeal.Sealed sealed;
       try (Signer s = ctx.signer(r.keys(), keyName)) {
-        details = TranscriptSeal.seal(r, s);
+        sealed = TranscriptSeal.seal(r, s);
       }
-      ctx.ceremonyStep(details);
-      ctx.info(
-          "transcript sealed: lines 1-"
-              + details.path("seal").path("lines").asInt()
-              + ", head "
-              + details.path("seal").path("transcript_head").asText()
-              + ", key '"
-              + keyName
-              + "'");
+      ctx.ceremonyStep(sealed.details());
+      ctx.info(sealed.summary(keyName));
       return ExitCodes.OK;
     }
   }

@@ -91,6 +91,33 @@ public final class BundleProcedures {
   }
 
   /**
+   * A bundle written by {@link #exportTo}.
+   *
+   * @param bundle the bundle
+   * @param file where it was written
+   * @param details what the transcript records
+   */
+  public record Exported(SigningBundle bundle, Path file, ObjectNode details) {
+    /** The line {@code ceremony export} ends with. */
+    public String summary() {
+      return "signing bundle for " + bundle.role() + ".json saved to " + file;
+    }
+  }
+
+  /** {@code ceremony export}: {@link #export} and write the bundle to {@code output}. */
+  public static Exported exportTo(
+      Repository repo, String role, UnaryOperator<Instant> expiry, Instant now, Path output) {
+    SigningBundle b = export(repo, role, expiry, now);
+    b.write(output);
+    ObjectNode details = MetadataJson.object();
+    details.put("role", role);
+    details.put("bundle", output.toString());
+    details.put("signed_sha256", b.signedSha256());
+    details.put("unsigned_sha256", b.unsignedSha256());
+    return new Exported(b, output, details);
+  }
+
+  /**
    * Signs a bundle offline: checks it, refuses a key no threshold lists, signs its bytes, verifies,
    * and returns the bundle with the signature and a record of it.
    */

@@ -143,6 +143,40 @@ public final class SigningBundle {
     return expectedThresholds();
   }
 
+  /** {@code new root: 1 of 2 signatures; previous root: 1 of 1} for the signatures it holds. */
+  public String progress() {
+    return Threshold.progress(thresholds(), signatures(), bytesToSign());
+  }
+
+  /**
+   * What a keyholder reads before signing: the role and SHA-256 of the bytes, each change against
+   * the signed version, each threshold with its keys, and the signatures so far.
+   */
+  public List<String> describe() {
+    List<String> out = new ArrayList<>();
+    out.add(
+        "bundle: "
+            + role()
+            + ".json of repository '"
+            + repository()
+            + "', bytes to sign SHA-256 "
+            + signedSha256());
+    for (String line : summary()) {
+      out.add("  change: " + line);
+    }
+    for (Threshold t : thresholds()) {
+      out.add(
+          "  needs: "
+              + t.name()
+              + " threshold "
+              + t.threshold()
+              + " of keys "
+              + String.join(", ", t.keyIds()));
+    }
+    out.add("  signatures: " + progress());
+    return out;
+  }
+
   /** What offline signers reported about their signatures (transcript records). */
   public ArrayNode signingLog() {
     return (ArrayNode) json.path("signing_log").deepCopy();

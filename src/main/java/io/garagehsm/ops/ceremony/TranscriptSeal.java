@@ -19,10 +19,24 @@ public final class TranscriptSeal {
   private TranscriptSeal() {}
 
   /**
-   * Signs the transcript's current head with {@code signer} and returns the {@code details} of the
-   * closing line ({@code {"seal": …}}), which the caller appends.
+   * A seal made by {@link #seal}.
+   *
+   * @param lines the lines it covers (1 to lines)
+   * @param head the SHA-256 of the last line it covers
+   * @param details the {@code details} of the closing line ({@code {"seal": …}})
    */
-  public static ObjectNode seal(Repository repo, Signer signer) {
+  public record Sealed(int lines, String head, ObjectNode details) {
+    /** The line {@code ceremony close} ends with. */
+    public String summary(String keyName) {
+      return "transcript sealed: lines 1-" + lines + ", head " + head + ", key '" + keyName + "'";
+    }
+  }
+
+  /**
+   * Signs the transcript's current head with {@code signer}; the caller appends the closing line
+   * with {@link Sealed#details()}.
+   */
+  public static Sealed seal(Repository repo, Signer signer) {
     Transcript t = Transcript.ofRepository(repo.dir());
     List<String> lines = t.lines();
     if (lines.isEmpty()) {
@@ -42,7 +56,7 @@ public final class TranscriptSeal {
     seal.put("sig", sig.sigBase64());
     ObjectNode details = MetadataJson.object();
     details.set("seal", seal);
-    return details;
+    return new Sealed(lines.size(), head, details);
   }
 
   /** Checks the repository's transcript (or {@code file}) against the repository's keys. */
