@@ -30,6 +30,7 @@ command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
 command -v tpm2_getcap >/dev/null 2>&1 || need+=(tpm2-tools)
 [ -x /usr/sbin/tpm2-abrmd ] || need+=(tpm2-abrmd)
 command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
+command -v script >/dev/null 2>&1 || need+=(bsdutils) # a pseudo-terminal for the prompt tests
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -50,7 +51,7 @@ for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(comman
   "$(command -v socat)" /usr/include/p11-kit-1/p11-kit/pkcs11.h \
   "$(command -v swtpm)" "$tpm_libs/pkcs11/libtpm2_pkcs11.so" "$tpm_libs/libtss2-tcti-swtpm.so.0" \
   "$tpm_libs/libtss2-tcti-tabrmd.so.0" "$(command -v tpm2_getcap)" /usr/sbin/tpm2-abrmd \
-  "$(command -v dbus-daemon)"; do
+  "$(command -v dbus-daemon)" "$(command -v script)"; do
   if [ -z "$f" ] || [ ! -e "$f" ]; then
     echo "error: $f is missing after installation" >&2
     exit 1
