@@ -89,7 +89,7 @@ public final class TranscriptReport {
       if (t.isObject()) {
         p.append("token '").append(t.path("label").asText()).append("'");
         if (t.hasNonNull("serial")) {
-          p.append(" serial ").append(t.get("serial").asText());
+          p.append(" (serial ").append(t.get("serial").asText()).append(")");
         }
         if (t.hasNonNull("model")) {
           p.append(" ").append(t.get("model").asText());
