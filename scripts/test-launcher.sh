@@ -5,7 +5,10 @@
 #   * no warning (JNI / native access / Unsafe / anything "WARNING") reaches stdout or stderr;
 #   * installed as a garage-sign / uptane-sign symlink, it finds the jar the same way;
 #   * GARAGE_HSM_JAR and GARAGE_HSM_JAVA_OPTS are honoured;
-#   * a Java older than 17 is refused with a clear message and exit 3.
+#   * a Java older than 17 is refused with a clear message and exit 3;
+#   * class-data sharing: the first run makes the archive (private cache folder), later runs map it,
+#     a truncated or noisy archive is ignored and made again, GARAGE_HSM_CDS=0 and an unusable
+#     cache folder change nothing but speed, the first run keeps stdin and the exit code.
 # Environment: TEST_JAVA_HOMES (space-separated JDK folders) overrides the JDKs tried.
 set -eu
 
@@ -17,6 +20,8 @@ jar=$(ls "$root"/target/garage-hsm-*-cli.jar 2>/dev/null | head -n 1)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/garage-hsm-launcher.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# the launcher's class-data sharing archives go here, never into the user's cache
+export XDG_CACHE_HOME="$tmp/cache"
 fails=0
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1" >&2; fails=$((fails + 1)); }
@@ -98,6 +103,62 @@ if [ "$(sed -n 2p "$tmp/out")" = "commit: $(sed -n 's/^commit=//p' "$root/target
 else
   fail "--version: $(tr '\n' '|' <"$tmp/out")"
 fi
+
+# Class-data sharing (the archive in the cache folder): made by the first run, used by the next,
+# never a reason for a failed or noisy run.
+for h in $homes; do
+  v=$(basename "$h")
+  unset GARAGE_HSM_JAR GARAGE_HSM_JAVA_OPTS GARAGE_HSM_CDS || true
+  c=$tmp/cds-$v
+  run_id() { env JAVA_HOME="$h" XDG_CACHE_HOME="$c" "$@" "$launcher" user-keys id -i "$vectors/ed25519.pub"; }
+  check "$v: CDS first run (makes the archive)" "$keyid" run_id
+  a=$(ls "$c"/garage-hsm/*.jsa 2>/dev/null | head -n 1)
+  if [ -n "$a" ] && [ -s "$a" ]; then pass "$v: CDS archive made ($(basename "$a"))"; else fail "$v: no CDS archive in $c/garage-hsm"; fi
+  if [ "$(stat -c %a "$c/garage-hsm")" = 700 ]; then pass "$v: cache folder private"; else fail "$v: cache folder mode $(stat -c %a "$c/garage-hsm")"; fi
+  check "$v: CDS second run (maps it)" "$keyid" run_id
+  if [ -n "$a" ]; then
+    rc=0
+    env JAVA_HOME="$h" "$h/bin/java" -XX:SharedArchiveFile="$a" -Xshare:on -Xlog:disable -cp "$jar" -version >/dev/null 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] && pass "$v: the archive maps (-Xshare:on)" || fail "$v: the archive does not map (exit $rc)"
+    # damaged: cut short (Java 17 would crash mapping it), then overwritten with noise
+    head -c 100000 "$a" >"$tmp/short" && cat "$tmp/short" >"$a" 2>/dev/null || { chmod u+w "$a"; cat "$tmp/short" >"$a"; }
+    check "$v: CDS truncated archive ignored" "$keyid" run_id
+    check "$v: CDS archive made again after truncation" "$keyid" run_id
+    a2=$(ls "$c"/garage-hsm/*.jsa | head -n 1)
+    if [ "$(wc -c <"$a2")" -gt 100000 ]; then pass "$v: CDS archive whole again"; else fail "$v: CDS archive still truncated"; fi
+    chmod u+w "$a2"
+    head -c "$(wc -c <"$a2")" /dev/urandom >"$a2"
+    check "$v: CDS archive of noise ignored" "$keyid" run_id
+  fi
+  # off, and no usable cache folder: no archive, same answers
+  check "$v: GARAGE_HSM_CDS=0" "$keyid" run_id GARAGE_HSM_CDS=0 XDG_CACHE_HOME="$tmp/cds-off-$v"
+  if [ -e "$tmp/cds-off-$v" ]; then fail "$v: GARAGE_HSM_CDS=0 made a cache folder"; else pass "$v: GARAGE_HSM_CDS=0 writes nothing"; fi
+  : >"$tmp/not-a-folder"
+  check "$v: CDS cache folder cannot be made" "$keyid" run_id XDG_CACHE_HOME="$tmp/not-a-folder/x"
+  check "$v: CDS without HOME or XDG_CACHE_HOME" "$keyid" env -u HOME -u XDG_CACHE_HOME JAVA_HOME="$h" \
+    "$launcher" user-keys id -i "$vectors/ed25519.pub"
+  # the first run passes stdin through and returns the command's exit code
+  c=$tmp/cds-stdin-$v
+  rc=0
+  env JAVA_HOME="$h" XDG_CACHE_HOME="$c" "$launcher" user-keys id -i /dev/stdin \
+    <"$vectors/ed25519.pub" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$keyid" ] && [ ! -s "$tmp/err" ]; then
+    pass "$v: CDS first run reads stdin"
+  else
+    fail "$v: CDS first run with stdin: exit $rc, '$(head -c 200 "$tmp/out")' '$(head -c 200 "$tmp/err")'"
+  fi
+  rc=0
+  env JAVA_HOME="$h" XDG_CACHE_HOME="$tmp/cds-rc-$v" "$launcher" user-keys id -i "$tmp/missing.pub" \
+    >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [ "$rc" -ne 0 ] && grep -q '^error: ' "$tmp/err" && ! grep -qi 'warning\|cds' "$tmp/err"; then
+    pass "$v: CDS first run keeps the exit code ($rc)"
+  else
+    fail "$v: CDS first run of a failing command: exit $rc, stderr '$(head -c 300 "$tmp/err")'"
+  fi
+  # a collector in GARAGE_HSM_JAVA_OPTS replaces the launcher's (two would stop the JVM)
+  check "$v: GARAGE_HSM_JAVA_OPTS with another collector" "$keyid" \
+    run_id GARAGE_HSM_JAVA_OPTS="-XX:+UseG1GC -Xmx128m"
+done
 
 # Refusals: a fake Java 11, a missing jar.
 mkdir -p "$tmp/jdk11/bin"
