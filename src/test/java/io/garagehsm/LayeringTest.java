@@ -56,7 +56,6 @@ class LayeringTest {
           "cli/CliContext.java",
           "cli/DelegationsPullCommand.java",
           "cli/DelegationsPushCommand.java",
-          "cli/TargetsCommand.java",
           "cli/TargetsPushCommand.java");
 
   @Test

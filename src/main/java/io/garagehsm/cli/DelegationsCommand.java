@@ -59,7 +59,7 @@ final class DelegationsCommand {
               + " back with -e.")
   static final class AddTarget implements Callable<Integer> {
     private final CliContext ctx;
-    @Mixin TargetsCommand.TargetOptions target;
+    @Mixin TargetOptions target;
 
     @Option(
         names = {"-i", "--input"},

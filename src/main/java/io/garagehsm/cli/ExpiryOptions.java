@@ -2,6 +2,7 @@ package io.garagehsm.cli;
 
 import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataException;
+import io.garagehsm.ops.ExpiryChoice;
 import java.time.Instant;
 import picocli.CommandLine.Option;
 
@@ -31,32 +32,17 @@ final class ExpiryOptions {
 
   /** Validates the flags alone (usage errors, exit 255) before anything is read or written. */
   void check() {
-    if (expires != null && expireAfter != null) {
-      throw new CliException(
-          ExitCodes.USAGE,
-          "--expires and --expire-after cannot be used together",
-          "give one of them");
-    }
-    parsedExpires();
-    if (expireAfter != null) {
-      period();
-    }
+    choice();
   }
 
-  private Instant parsedExpires() {
-    if (expires == null) {
-      return null;
-    }
+  /** The flags as the procedures take them. */
+  ExpiryChoice choice() {
+    ExpiryChoice.requireAtMostOne(expires != null, expireAfter != null);
     try {
-      return Expiry.parse(expires, "--expires");
-    } catch (MetadataException e) {
-      throw new CliException(ExitCodes.USAGE, e.getMessage(), e.hint());
-    }
-  }
-
-  private java.time.Period period() {
-    try {
-      return Expiry.parsePeriod(expireAfter);
+      return new ExpiryChoice(
+          expires == null ? null : Expiry.parse(expires, "--expires"),
+          expireAfter == null ? null : Expiry.parsePeriod(expireAfter),
+          force);
     } catch (MetadataException e) {
       throw new CliException(ExitCodes.USAGE, e.getMessage(), e.hint());
     }
@@ -67,26 +53,15 @@ final class ExpiryOptions {
    * (exit 1) unless {@code --force}.
    */
   Instant resolve(Instant current, Instant now) {
-    check();
-    Instant e;
-    if (expires != null) {
-      e = parsedExpires();
-    } else if (expireAfter != null) {
-      e = Expiry.after(now, period());
-    } else {
-      e = current;
-    }
-    if (e.isBefore(now) && !force) {
-      throw new CliException(
-          ExitCodes.EXPLAINED,
-          "The metadata expiration date lies in the past, use --force",
-          "the expiry would be "
-              + Expiry.format(e)
-              + (expires == null && expireAfter == null ? " (kept from the unsigned file)" : "")
-              + "; set a new one with --expires <date> or --expire-after <period> (e.g. 1Y),"
-              + " or pass --force to sign it expired");
-    }
-    return e;
+    return choice().resolve(current, now);
+  }
+
+  /**
+   * For {@code --signatures}, where the flags are ignored with a warning: only whether they were
+   * given counts, their values are not checked.
+   */
+  ExpiryChoice ignored() {
+    return given() ? new ExpiryChoice(null, java.time.Period.ZERO, force) : ExpiryChoice.keep();
   }
 
   boolean given() {

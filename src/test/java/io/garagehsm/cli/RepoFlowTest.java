@@ -147,8 +147,17 @@ class RepoFlowTest {
 
     Cli.Result signed =
         run(SIGN, home, "targets", "sign", "-r", "myrepo", "--key-name", "targets").ok();
+    // issue 10: the line says what was signed (version, expiry, key) and where it was saved
+    JsonNode signedTargets = readJson(repo.resolve("roles/targets.json"));
     assertEquals(
-        "signed targets.json to " + repo.resolve("roles/targets.json") + "\n", signed.err());
+        "signed targets.json v2, expires "
+            + signedTargets.path("signed").path("expires").asText()
+            + ", key targets ("
+            + signedTargets.path("signatures").get(0).path("keyid").asText().substring(0, 8)
+            + "…); saved to "
+            + repo.resolve("roles/targets.json")
+            + "\n",
+        signed.err());
     assertEquals(
         vectorJson("repo-flow/targets-v2.signed-default-expiry.json"),
         readJson(repo.resolve("roles/targets.json")));

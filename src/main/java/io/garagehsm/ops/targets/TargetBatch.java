@@ -62,24 +62,14 @@ public final class TargetBatch {
                 e.customMeta(),
                 false);
       } else {
-        FileDigest d;
         try {
-          d = digest(Path.of(e.input()));
+          target =
+              TargetEntry.uploaded(
+                  Path.of(e.input()), e.name(), e.version(), e.hardwareIds(), e.customMeta());
         } catch (OperationException x) {
           throw new OperationException(
               Kind.EXPLAINED, e.where() + ": " + x.getMessage(), NOTHING_WRITTEN, x);
         }
-        target =
-            new TargetEntry(
-                e.name(),
-                e.version(),
-                d.length(),
-                d.sha256(),
-                e.hardwareIds(),
-                "binary",
-                null,
-                e.customMeta(),
-                true);
       }
       put(items, e, target, now);
     }

@@ -12,6 +12,7 @@ import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
@@ -50,6 +51,17 @@ public record TargetEntry(
   /** {@code --customMeta} may not set these (compat spec §2.4). */
   static final Set<String> FORBIDDEN_CUSTOM =
       Set.of("name", "version", "hardwareIds", "targetFormat", "uri", "cliUploaded");
+
+  /**
+   * A file uploaded with {@code targets upload}: length and SHA-256 computed from the local file,
+   * format binary, no uri, cliUploaded.
+   */
+  public static TargetEntry uploaded(
+      Path input, String name, String version, List<String> hardwareIds, String customMeta) {
+    TargetBatch.FileDigest d = TargetBatch.digest(input);
+    return new TargetEntry(
+        name, version, d.length(), d.sha256(), hardwareIds, "binary", null, customMeta, true);
+  }
 
   /** The key of the entry in {@code targets}: {@code <name>-<version>}. */
   public String filename() {
