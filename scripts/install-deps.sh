@@ -6,7 +6,8 @@
 # the remote-token tests p11-kit (p11-kit server), p11-kit-modules (its client module), socat (the
 # TCP hop) and libp11-kit-dev (pkcs11.h for the shim), and for the TPM 2.0 suite the software TPM
 # (swtpm), its PKCS#11 module (tpm2-pkcs11), TCTIs, tpm2-tools (lockout counter) and the
-# tpm2-abrmd resource manager with dbus-daemon for its private bus. Debian/Ubuntu only.
+# tpm2-abrmd resource manager with dbus-daemon for its private bus, and util-linux's script
+# (bsdutils: runs the jar on a pseudo-terminal to test the PIN prompt). Debian/Ubuntu only.
 set -euo pipefail
 
 need=()
