@@ -157,9 +157,11 @@ final class IaikKeyGeneration {
    * optional usage restrictions (CKA_DECRYPT/UNWRAP/ENCRYPT/WRAP=false) from the start: tpm2-pkcs11
    * rejects them beside CKA_VERIFY ("attr mismatch"), and its raw RSA is TPM2_RSA_Decrypt, which a
    * sign-only TPM key refuses. If the token rejects the template, retries once without the optional
-   * restrictions; a module whose profile asks for it first gets the leftovers of the failed attempt
-   * destroyed (tpm2-pkcs11 1.9 otherwise keeps them loaded and the retry runs out of object
-   * contexts).
+   * restrictions — unless the lean template was the one refused: the same template again cannot
+   * succeed, and on tpm2-pkcs11 1.9 each failed attempt leaves the new key loaded in the TPM (two
+   * copies no PKCS#11 call flushes), so a second one only fills the TPM's object slots ("out of
+   * memory for object contexts"). A module whose profile asks for it first gets the objects of the
+   * failed attempt destroyed, and its profile's hint on the error.
    */
   private PKCS11KeyPair generateKeyPair(
       Session session, KeyAlgorithm algorithm, String label, byte[] id, ModuleQuirks quirks) {
@@ -171,6 +173,9 @@ final class IaikKeyGeneration {
       if (quirks.cleanupFailedGeneration()) {
         destroyLeftovers(session, id);
       }
+      if (quirks.omitUsageRestrictions()) {
+        throw failed(e, algorithm, quirks);
+      }
       if (!List.of(
               "CKR_TEMPLATE_INCONSISTENT",
               "CKR_ATTRIBUTE_VALUE_INVALID",
@@ -180,7 +185,7 @@ final class IaikKeyGeneration {
               "CKR_GENERAL_ERROR",
               "CKR_FUNCTION_FAILED")
           .contains(name)) {
-        throw Pkcs11Errors.translate(e, "key generation (" + algorithm + ") failed");
+        throw failed(e, algorithm, quirks);
       }
       options
           .diagnostics()
@@ -196,9 +201,19 @@ final class IaikKeyGeneration {
         if (quirks.cleanupFailedGeneration()) {
           destroyLeftovers(session, id);
         }
-        throw Pkcs11Errors.translate(e2, "key generation (" + algorithm + ") failed");
+        throw failed(e2, algorithm, quirks);
       }
     }
+  }
+
+  /** The error of a failed generation, with the module profile's hint when it has one. */
+  private static TokenException failed(PKCS11Exception e, KeyAlgorithm algorithm, ModuleQuirks q) {
+    TokenException t = Pkcs11Errors.translate(e, "key generation (" + algorithm + ") failed");
+    if (q.failedGenerationHint() == null || t.hint().isPresent()) {
+      return t;
+    }
+    return new TokenException(
+        t.category(), t.getMessage(), t.ckrName().orElse(null), q.failedGenerationHint(), e);
   }
 
   /** Destroys every object a failed generation may have left with the new key's CKA_ID. */

@@ -97,6 +97,8 @@ class IaikTokenBackend implements TokenBackend {
     IaikTokenSessions pool =
         sessionsByToken.computeIfAbsent(key, k -> new IaikTokenSessions(this, token, uri));
     sessionsBySelector.put(selector, pool);
+    // flushed at close even when nothing was opened (a failed generation loaded objects too)
+    touchedSlots.putIfAbsent(token.slotId(), discovery.quirks(token));
     return pool;
   }
 

@@ -18,10 +18,11 @@ import java.util.Properties;
  * @param profile the matching profile's name, or "standard"
  * @param omitUsageRestrictions generate without CKA_DECRYPT/UNWRAP/ENCRYPT/WRAP=false
  * @param unsafeMechanismParameters never pass CK_*_PARAMS (the module reads them after C_SignInit)
- * @param cleanupFailedGeneration destroy leftovers of a failed C_GenerateKeyPair, close its session
+ * @param cleanupFailedGeneration destroy the objects a failed C_GenerateKeyPair left (by CKA_ID)
  * @param flushOnClose close all sessions of the token at the end of the run
  * @param pinNeverLocks wrong user PINs never lock the token (SoftHSM2 sets CKF_USER_PIN_COUNT_LOW
  *     after a wrong PIN, yet has no retry counter)
+ * @param failedGenerationHint what to tell the user after a failed C_GenerateKeyPair, or null
  */
 public record ModuleQuirks(
     String profile,
@@ -29,11 +30,12 @@ public record ModuleQuirks(
     boolean unsafeMechanismParameters,
     boolean cleanupFailedGeneration,
     boolean flushOnClose,
-    boolean pinNeverLocks) {
+    boolean pinNeverLocks,
+    String failedGenerationHint) {
 
   /** A standard module. */
   public static final ModuleQuirks NONE =
-      new ModuleQuirks("standard", false, false, false, false, false);
+      new ModuleQuirks("standard", false, false, false, false, false, null);
 
   private static final String RESOURCE = "module-quirks.properties";
   private static final List<Profile> PROFILES = load();
@@ -145,7 +147,8 @@ public record ModuleQuirks(
                   flag(p, n, "mechanism-parameters.unsafe"),
                   flag(p, n, "failed-generation.cleanup"),
                   flag(p, n, "transient-objects.flush-on-close"),
-                  flag(p, n, "pin-counter.never-locks"))));
+                  flag(p, n, "pin-counter.never-locks"),
+                  text(p, n, "failed-generation.hint"))));
     }
     return List.copyOf(profiles);
   }
@@ -156,6 +159,11 @@ public record ModuleQuirks(
       throw new IllegalStateException(profile + "." + key + " must be true or false, not " + v);
     }
     return v.equals("true");
+  }
+
+  private static String text(Properties p, String profile, String key) {
+    String v = p.getProperty(profile + "." + key);
+    return v == null || v.isBlank() ? null : v.strip();
   }
 
   private static String nullToEmpty(String s) {

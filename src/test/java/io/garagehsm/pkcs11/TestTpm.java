@@ -130,8 +130,18 @@ public final class TestTpm implements AutoCloseable {
 
   /** Sets this TPM's variables in this JVM's C environment, for the module loaded in-process. */
   public TestTpm exportToThisProcess() {
+    return exportToThisProcess(Map.of());
+  }
+
+  /**
+   * Sets this TPM's variables and {@code extra} ones (e.g. the logging shim's) in this JVM's C
+   * environment, before the module is first loaded.
+   */
+  public TestTpm exportToThisProcess(Map<String, String> extra) {
     CLibrary libc = Native.load("c", CLibrary.class);
-    for (Map.Entry<String, String> e : env.entrySet()) {
+    Map<String, String> all = new LinkedHashMap<>(env);
+    all.putAll(extra);
+    for (Map.Entry<String, String> e : all.entrySet()) {
       if (libc.setenv(e.getKey(), e.getValue(), 1) != 0) {
         throw new AssertionError("setenv " + e.getKey() + " failed");
       }
@@ -283,6 +293,23 @@ public final class TestTpm implements AutoCloseable {
   /** A tpm2-tools command against this TPM. */
   public String tpm2(String... command) {
     return run(List.of(command), false, env);
+  }
+
+  /** The transient objects loaded in the TPM now ({@code tpm2_getcap handles-transient}). */
+  public List<String> transientHandles() {
+    List<String> handles = new ArrayList<>();
+    for (String line : tpm2("tpm2_getcap", "handles-transient").lines().toList()) {
+      String t = line.strip();
+      if (t.startsWith("- 0x")) {
+        handles.add(t.substring(2));
+      }
+    }
+    return handles;
+  }
+
+  /** Flushes every transient object ({@code tpm2_flushcontext -t}), freeing the TPM's slots. */
+  public void flushTransientObjects() {
+    tpm2("tpm2_flushcontext", "-t");
   }
 
   /** TPM2_PT_LOCKOUT_COUNTER: failed authorisations counted by the dictionary-attack logic. */
