@@ -97,6 +97,11 @@ class TpmFailedGenerationTest {
           backend.keys(token.uri(), pins()).stream().anyMatch(k -> k.label().equals("failed")),
           "an object of the failed generation is left on the token");
     }
+    // the sessions were closed at the end although nothing was opened (flush-on-close)
+    assertEquals(
+        1,
+        LoggingShim.Log.read(shimLog).calls("C_CloseAllSessions"),
+        LoggingShim.Log.read(shimLog).toString());
     // what tpm2-pkcs11 itself left loaded, and nothing more: a second attempt left two more
     assertTrue(tpm.transientHandles().size() <= 2, tpm.transientHandles().toString());
     tpm.flushTransientObjects(); // the hint's remedy on a TPM without a resource manager
