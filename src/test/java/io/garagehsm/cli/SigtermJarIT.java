@@ -29,14 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGTERM and Ctrl-C end a run of the shaded jar promptly where it waits on something it cannot
  * interrupt (issue 14, item 3): at the interactive PIN prompt (a real pseudo-terminal, made by
- * util-linux {@code script}) and inside a token call that takes minutes (the logging shim's
- * {@code GARAGE_SHIM_SLOW} on SoftHSM2, with the module busy meanwhile). A JNI call into a
- * PKCS#11 module cannot be interrupted; "promptly" means the process ends within seconds of the
- * signal without waiting for the call to return, nothing is cleaned up on the token (the module
- * and the OS drop the session with the process), the exit code is the JVM's 128 + signal number
- * (143, 130), every file under the home folder is as it was (no temporary file left, the lock file
- * aside), nothing is dropped in the working directory, and the next run takes the repository lock
- * and signs. The same assertions as {@code HostileServerJarIT.sigtermEndsARunWaitingOnATricklingServer}.
+ * util-linux {@code script}) and inside a token call that takes minutes (the logging shim's {@code
+ * GARAGE_SHIM_SLOW} on SoftHSM2, with the module busy meanwhile). A JNI call into a PKCS#11 module
+ * cannot be interrupted; "promptly" means the process ends within seconds of the signal without
+ * waiting for the call to return, nothing is cleaned up on the token (the module and the OS drop
+ * the session with the process), the exit code is the JVM's 128 + signal number (143, 130), every
+ * file under the home folder is as it was (no temporary file left, the lock file aside), nothing is
+ * dropped in the working directory, and the next run takes the repository lock and signs. The same
+ * assertions as {@code HostileServerJarIT.sigtermEndsARunWaitingOnATricklingServer}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SigtermJarIT {
@@ -155,7 +155,8 @@ class SigtermJarIT {
       line.append('\'');
     }
     ProcessBuilder pb =
-        builder(List.of("script", "-qfec", line.toString(), "/dev/null"), Map.of("SHELL", "/bin/bash"));
+        builder(
+            List.of("script", "-qfec", line.toString(), "/dev/null"), Map.of("SHELL", "/bin/bash"));
     pb.redirectErrorStream(true);
     return pb.start();
   }

@@ -29,9 +29,9 @@ import org.junit.jupiter.api.TestInstance;
  * follows (C_Logout, C_CloseAllSessions, C_Finalize, even the process exit leave them on a TPM
  * without a resource manager). garage-hsm must not make it worse: no second attempt with the same
  * template (it leaked two more and failed with "out of memory for object contexts"), no object of
- * the failed attempt left on the token, a hint naming the remedy; and once the TPM's slots are
- * free again, the same process generates a key, signs with it and leaves no transient object
- * loaded after it closes.
+ * the failed attempt left on the token, a hint naming the remedy; and once the TPM's slots are free
+ * again, the same process generates a key, signs with it and leaves no transient object loaded
+ * after it closes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TpmFailedGenerationTest {
@@ -90,7 +90,8 @@ class TpmFailedGenerationTest {
               () -> backend.generate(token.uri(), "failed", KeyAlgorithm.RSA_2048, pins()));
       assertTrue(e.getMessage().contains("key generation (RSA_2048) failed"), e.getMessage());
       LoggingShim.Log calls = LoggingShim.Log.read(shimLog);
-      assertEquals(1, calls.calls("C_GenerateKeyPair"), "the same template was tried again:\n" + calls);
+      assertEquals(
+          1, calls.calls("C_GenerateKeyPair"), "the same template was tried again:\n" + calls);
       assertTrue(
           e.hint().orElse("").contains("tpm2_flushcontext -t"), "no remedy named: " + e.hint());
       assertFalse(
@@ -105,8 +106,7 @@ class TpmFailedGenerationTest {
     // what tpm2-pkcs11 itself left loaded, and nothing more: a second attempt left two more
     assertTrue(tpm.transientHandles().size() <= 2, tpm.transientHandles().toString());
     tpm.flushTransientObjects(); // the hint's remedy on a TPM without a resource manager
-    assertFalse(
-        tpm.pkcs11Tool(token.label(), "-O").contains("failed"), "object left on the token");
+    assertFalse(tpm.pkcs11Tool(token.label(), "-O").contains("failed"), "object left on the token");
     try (TokenBackend backend = open();
         TokenKey key = backend.generate(token.uri(), "good", KeyAlgorithm.RSA_2048, pins())) {
       for (int i = 0; i < 2; i++) {
@@ -115,8 +115,7 @@ class TpmFailedGenerationTest {
             JdkVerifier.verify(key.publicKey(), SignatureAlgorithm.RSA_PSS_SHA256, MESSAGE, sig));
       }
     }
-    assertEquals(
-        List.of(), tpm.transientHandles(), "objects the run loaded are still in the TPM");
+    assertEquals(List.of(), tpm.transientHandles(), "objects the run loaded are still in the TPM");
     String objects = tpm.pkcs11Tool(token.label(), "-O");
     assertTrue(objects.contains("good"), objects);
     assertFalse(objects.contains("failed"), objects);
