@@ -72,9 +72,16 @@ class EmsaPssTest {
     assertTrue(tpm.omitUsageRestrictions());
     assertTrue(tpm.cleanupFailedGeneration());
     assertTrue(tpm.flushOnClose());
+    assertFalse(tpm.pinNeverLocks());
+    assertTrue(tpm.failedGenerationHint().contains("tpm2_flushcontext -t"));
+    ModuleQuirks softHsm =
+        ModuleQuirks.of("SoftHSM", "Implementation of PKCS11", "SoftHSM project", "SoftHSM v2");
+    assertEquals("softhsm2", softHsm.profile());
+    assertTrue(softHsm.pinNeverLocks());
+    assertEquals(new ModuleQuirks("softhsm2", false, false, false, false, true, null), softHsm);
     assertEquals(
         ModuleQuirks.NONE,
-        ModuleQuirks.of("SoftHSM", "Implementation of PKCS11", "SoftHSM project", "SoftHSM v2"));
+        ModuleQuirks.of("OpenSC Project", "OpenSC smartcard framework", "piv_II", "PKCS#15"));
   }
 
   @Test
