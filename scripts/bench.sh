@@ -6,8 +6,13 @@
 #     -Xmx512m under /usr/bin/time -v (wall time, max RSS) and -Xlog:gc (heap after each GC),
 #     once through public APIs (io.garagehsm.bench.SignTargetsRun) and, when the jar has it,
 #     through the real 'targets sign' command.
+#  3. Start-up (scripts/bench-startup.sh): each small offline command through the launcher,
+#     median wall / CPU / peak RSS of 5 runs, with and without the class-data sharing archive.
+#  4. Large targets through the launcher as users run it: 'targets sign' of BENCH_TARGETS targets
+#     with the launcher's defaults and at -Xmx256m; with --million also 1,000,000 at -Xmx2g.
 #
-# Usage: scripts/bench.sh [--no-build] [--no-jmh] [--no-whole] [--min-heap]
+# Usage: scripts/bench.sh [--no-build] [--no-jmh] [--no-whole] [--no-startup] [--no-large]
+#                         [--million] [--min-heap]
 #   --min-heap  also find the smallest -Xmx (8 MiB steps) that signing 1k/10k/100k targets needs
 # Environment:
 #   JAVA_HOME        JDK to run with (default: java on PATH)
@@ -23,13 +28,16 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-build=true jmh=true whole=true minheap=false
+build=true jmh=true whole=true minheap=false startup=true large=true million=false
 for a in "$@"; do
   case $a in
     --no-build) build=false ;;
     --no-jmh) jmh=false ;;
     --no-whole) whole=false ;;
     --min-heap) minheap=true ;;
+    --no-startup) startup=false ;;
+    --no-large) large=false ;;
+    --million) million=true ;;
     *) echo "unknown option $a" >&2; exit 255 ;;
   esac
 done
@@ -150,6 +158,49 @@ if $whole; then
       done
     done
   fi
+fi
+
+if $startup; then
+  echo "== start-up (scripts/bench-startup.sh)" >&2
+  JAVA_HOME=${JAVA_HOME:-} scripts/bench-startup.sh --no-build || status=1
+fi
+
+if $large; then
+  # 'targets sign' through the launcher (its JVM defaults and class-data sharing archive), as
+  # users run it; wall, CPU and peak RSS from /usr/bin/time.
+  lhome=$(mktemp -d "${TMPDIR:-/tmp}/garage-hsm-large.XXXXXX")
+  trap 'rm -rf "$lhome" ${home:+"$home"}' EXIT
+  mkdir -p "$lhome/bin" "$lhome/lib"
+  cp scripts/garage-hsm "$lhome/bin/"
+  cp "$jar" "$lhome/lib/"
+  : >"$out/large.txt"
+  large_run() { # <label> <repo> <GARAGE_HSM_JAVA_OPTS>
+    cp "$lhome/unsigned-$2.json" "$lhome/$2/roles/unsigned/targets.json"
+    rc=0
+    env XDG_CACHE_HOME="$lhome/cache" GARAGE_HSM_JAVA_OPTS="$3" /usr/bin/time -f '%e %U %S %M' \
+      -o "$out/time-large.txt" "$lhome/bin/garage-hsm" targets sign -r "$2" --key-name targets \
+      --home-dir "$lhome" >/dev/null 2>"$out/stderr-large-$1.txt" || rc=$?
+    read -r w u s m <"$out/time-large.txt" || true
+    printf '%-36s exit=%s wall=%ss cpu=%ss maxRSS=%sMiB\n' "$1" "$rc" "$w" \
+      "$(echo "$u $s" | awk '{print $1 + $2}')" "$((${m:-0} / 1024))" | tee -a "$out/large.txt"
+    [ "$rc" -eq 0 ] || status=1
+  }
+  sizes=$targets
+  if $million; then sizes="$sizes 1000000"; fi
+  echo "== large targets through the launcher: $sizes" >&2
+  for n in $sizes; do
+    repo=large-$n
+    "$java" -cp "$jar:$out/cp-targets/test-classes" io.garagehsm.bench.SignTargetsRun generate \
+      "$lhome" "$repo" "$n" ed25519 >/dev/null
+    cp "$lhome/$repo/roles/unsigned/targets.json" "$lhome/unsigned-$repo.json"
+    if [ "$n" -eq 1000000 ]; then
+      large_run "launcher ed25519 $n -Xmx2g" "$repo" -Xmx2g
+    else
+      large_run "launcher ed25519 $n (first run)" "$repo" ""
+      large_run "launcher ed25519 $n defaults" "$repo" ""
+      large_run "launcher ed25519 $n -Xmx256m" "$repo" -Xmx256m
+    fi
+  done
 fi
 
 [ "$status" -eq 0 ] || echo "FAILED: see $out/" >&2
