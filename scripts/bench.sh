@@ -180,7 +180,10 @@ if $large; then
     env XDG_CACHE_HOME="$lhome/cache" GARAGE_HSM_JAVA_OPTS="$3" /usr/bin/time -f '%e %U %S %M' \
       -o "$out/time-large.txt" "$lhome/bin/garage-hsm" targets sign -r "$2" --key-name targets \
       --home-dir "$lhome" >/dev/null 2>"$out/stderr-large-$1.txt" || rc=$?
-    read -r w u s m <"$out/time-large.txt" || true
+    # the last line (time writes "Command exited with non-zero status N" before it)
+    t=$(tail -n 1 "$out/time-large.txt")
+    w=$(echo "$t" | cut -d' ' -f1) u=$(echo "$t" | cut -d' ' -f2)
+    s=$(echo "$t" | cut -d' ' -f3) m=$(echo "$t" | cut -d' ' -f4)
     printf '%-36s exit=%s wall=%ss cpu=%ss maxRSS=%sMiB\n' "$1" "$rc" "$w" \
       "$(echo "$u $s" | awk '{print $1 + $2}')" "$((${m:-0} / 1024))" | tee -a "$out/large.txt"
     [ "$rc" -eq 0 ] || status=1
