@@ -155,6 +155,10 @@ for h in $homes; do
   else
     fail "$v: CDS first run of a failing command: exit $rc, stderr '$(head -c 300 "$tmp/err")'"
   fi
+  # the user's own sharing options win: the launcher adds none
+  check "$v: GARAGE_HSM_JAVA_OPTS=-Xshare:off" "$keyid" \
+    run_id GARAGE_HSM_JAVA_OPTS=-Xshare:off XDG_CACHE_HOME="$tmp/cds-xshare-$v"
+  if [ -e "$tmp/cds-xshare-$v" ]; then fail "$v: -Xshare:off still made an archive"; else pass "$v: -Xshare:off, no archive"; fi
   # a collector in GARAGE_HSM_JAVA_OPTS replaces the launcher's (two would stop the JVM)
   check "$v: GARAGE_HSM_JAVA_OPTS with another collector" "$keyid" \
     run_id GARAGE_HSM_JAVA_OPTS="-XX:+UseG1GC -Xmx128m"
