@@ -1,21 +1,19 @@
 package io.garagehsm.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.garagehsm.metadata.MetadataJson;
-import io.garagehsm.repo.AtomicFiles;
-import io.garagehsm.repo.Repository;
+import io.garagehsm.ops.delegations.PullDelegation;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code delegations pull}: GET a delegated targets role, to a file or stdout. */
+/** {@code delegations pull} (procedure: ops.delegations.PullDelegation). */
 @Command(name = "pull", description = "Fetch a delegated targets role from the server.")
 final class DelegationsPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 
   @Mixin RepoOption repoOption;
+  @Mixin ResultOutput output;
 
   @Option(
       names = {"-n", "--name"},
@@ -28,7 +26,7 @@ final class DelegationsPullCommand implements Callable<Integer> {
       names = {"-o", "--output"},
       paramLabel = "<file>",
       description = "Write it here instead of stdout.")
-  Path output;
+  Path file;
 
   DelegationsPullCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -36,16 +34,21 @@ final class DelegationsPullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoOption.repo);
-    DelegationsPushCommand.requireReposerver(repo);
-    DelegationsPushCommand.checkName(roleName);
-    JsonNode json = ServerAccess.client(ctx, repo).delegation(roleName);
-    if (output != null) {
-      AtomicFiles.write(output, MetadataJson.pretty(json), AtomicFiles.PUBLIC);
-      ctx.info("Pulled delegation " + roleName + " to " + output);
-    } else {
-      ctx.out().println(MetadataJson.prettyString(json));
+    if (output.json && file == null) {
+      throw new CliException(
+          ExitCodes.USAGE,
+          "--json needs -o: without it the delegation itself is what goes to stdout",
+          "add -o <file>");
     }
-    return ExitCodes.OK;
+    PullDelegation.Result result =
+        new PullDelegation(repo -> ServerAccess.client(ctx, repo))
+            .run(new PullDelegation.Request(ctx.repo(repoOption.repo), roleName, file));
+    if (file == null) {
+      byte[] b = result.document();
+      ctx.out().write(b, 0, b.length);
+      ctx.out().println();
+      ctx.out().flush();
+    }
+    return output.report(ctx, result);
   }
 }

@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.ops.rotation.MoveOffline;
+import io.garagehsm.ops.targets.PullTargets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,7 +71,11 @@ final class MoveOfflineCommand implements Callable<Integer> {
         new MoveOffline(
             ctx::signer,
             repo -> ServerAccess.client(ctx, repo),
-            (repo, client, root) -> TargetsPullCommand.pull(ctx, repo, client, root, false),
+            (repo, client, root) ->
+                ctx.info(
+                    new PullTargets(r -> client, ctx.clock(), ctx)
+                        .pull(new PullTargets.Request(repo, false, false), client, root)
+                        .summary()),
             ctx.clock(),
             ctx);
     return output.report(

@@ -2,6 +2,7 @@ package io.garagehsm.cli;
 
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.ops.status.ExpiryWarning;
+import io.garagehsm.ops.targets.ImageRepository;
 import io.garagehsm.repo.RepoConfig;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ClientSettings;
@@ -38,15 +39,7 @@ final class ServerAccess {
 
   /** garage-sign's refusal of targets commands on a Director repository (exit 1). */
   static void requireReposerver(Repository repo) {
-    if (repo.config().isDirector()) {
-      throw new CliException(
-          ExitCodes.EXPLAINED,
-          "repository '"
-              + repo.name()
-              + "' is a Director repository, which does not support this"
-              + " command",
-          "targets of a Director repository are managed by the Director itself");
-    }
+    ImageRepository.requireForServer(repo);
   }
 
   /** Warns on stderr when a role expires within 30 days (or has expired). */

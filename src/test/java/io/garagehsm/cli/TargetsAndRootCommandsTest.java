@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.CanonicalJson;
 import io.garagehsm.metadata.KeyType;
@@ -161,8 +162,67 @@ class TargetsAndRootCommandsTest {
 
     signTargets(repo, 5, server.targetsKey, "app-1.0.0");
     r = cli.run("targets", "push", "-r", "myrepo");
-    assertEquals(3, r.exit(), r.toString());
+    // issue 10: a version conflict is fixed by pulling and signing again, so exit 2 (was 3)
+    assertEquals(2, r.exit(), r.toString());
     assertTrue(r.err().contains("invalid_version_bump"), r.err());
+  }
+
+  /** Issue 10: the same signed file pushed twice gets the real server's 409, which exits 2. */
+  @Test
+  void staleSecondPushOfTheSameFileExits2WithThePullHint() throws Exception {
+    assertEquals(0, cli.run("targets", "pull", "-r", "myrepo").exit());
+    signTargets(repo, 2, server.targetsKey, "app-1.0.0");
+    assertEquals(0, cli.run("targets", "push", "-r", "myrepo").exit());
+    String saved = Files.readString(repo.targetsChecksumFile());
+    CliRun.Result r = cli.run("targets", "push", "-r", "myrepo");
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("Cannot bump version from 2 to 2"), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "hint: the version must be the server's version + 1: run 'targets pull"
+                    + " -r myrepo', sign again and push"),
+        r.err());
+    assertEquals(2, server.targets().version());
+    assertEquals(saved, Files.readString(repo.targetsChecksumFile()), "checksum kept");
+    // and the advice works: pull, sign again, push
+    assertEquals(0, cli.run("targets", "pull", "-r", "myrepo").exit());
+    signTargets(repo, 3, server.targetsKey, "app-1.0.0");
+    assertEquals(0, cli.run("targets", "push", "-r", "myrepo").exit());
+    assertEquals(3, server.targets().version());
+  }
+
+  /** Issue 10: pull and push say what happened and print it as JSON with --json. */
+  @Test
+  void pullAndPushReportVersionAndChecksumAsJson() throws Exception {
+    CliRun.Result r = cli.run("targets", "pull", "-r", "myrepo", "--json");
+    assertEquals(0, r.exit(), r.toString());
+    JsonNode pulled = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertEquals("targets pull", pulled.path("command").asText());
+    assertEquals(1, pulled.path("version").asInt());
+    assertEquals(server.targetsChecksum(), pulled.path("checksum").asText());
+    assertFalse(pulled.path("checksumOnly").asBoolean());
+    assertEquals(2, pulled.path("written").size());
+    String[] lines = r.err().split("\n");
+    assertTrue(lines[lines.length - 1].startsWith("Pulled targets.json v1, expires "), r.err());
+
+    signTargets(repo, 2, server.targetsKey, "app-1.0.0");
+    r = cli.run("targets", "push", "-r", "myrepo", "--json");
+    assertEquals(0, r.exit(), r.toString());
+    JsonNode pushed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertEquals("targets push", pushed.path("command").asText());
+    assertEquals(2, pushed.path("version").asInt());
+    assertEquals(server.targetsChecksum(), pushed.path("checksum").asText());
+    assertEquals(
+        server.targets().signed().path("expires").asText(), pushed.path("expires").asText());
+    lines = r.err().split("\n");
+    assertTrue(lines[lines.length - 1].startsWith("Pushed targets.json v2, expires "), r.err());
+
+    r = cli.run("targets", "pull", "-r", "myrepo", "--checksum-only", "--json");
+    assertEquals(0, r.exit(), r.toString());
+    JsonNode sum = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertTrue(sum.path("checksumOnly").asBoolean());
+    assertEquals(2, sum.path("version").asInt());
   }
 
   @Test

@@ -1034,7 +1034,8 @@ public final class TestReposerver implements AutoCloseable {
       return Answer.error(
           409,
           "invalid_version_bump",
-          "Invalid version bump from " + stored + " to " + md.version(),
+          // the real reposerver's wording (compat spec Appendix C)
+          "Cannot bump version from " + stored + " to " + md.version(),
           null);
     }
     targets = (ObjectNode) raw;
