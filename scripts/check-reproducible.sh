@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the project twice from the current worktree (committed and uncommitted files) in two
-# separate temporary folders, then compares the sha256 of the main jar and the shaded CLI jar.
+# separate temporary folders, then compares the sha256 of every jar (main, shaded CLI, test
+# server), the release tar.gz and the .deb.
 # Different absolute paths and different build times must still give identical bytes
 # (project.build.outputTimestamp fixes entry times; see docs/benchmarks.md, "Reproducible jars").
 #
@@ -41,7 +42,8 @@ sleep 2 # so that any wall-clock time leaking into the jars differs between the 
 build b 077
 
 status=0
-for jar in "$work"/a/target/garage-hsm-*.jar; do
+for jar in "$work"/a/target/garage-hsm-*.jar "$work"/a/target/garage-hsm-*.tar.gz \
+  "$work"/a/target/garage-hsm_*.deb; do
   name=$(basename "$jar")
   a=$(sha256sum <"$jar" | cut -d' ' -f1)
   b=$(sha256sum <"$work/b/target/$name" | cut -d' ' -f1)
@@ -51,11 +53,24 @@ for jar in "$work"/a/target/garage-hsm-*.jar; do
     echo "DIFFERENT  $a  $b  $name"
     status=1
     # Show which entries differ, to say where to look.
-    for side in a b; do
-      (cd "$work/$side/target" && mkdir -p "x-$name" && cd "x-$name" && unzip -q -o "../$name")
-    done
-    diff -r "$work/a/target/x-$name" "$work/b/target/x-$name" | head -20 || true
-    unzip -Z -T "$jar" | head -5 || true
+    case $name in
+      *.jar)
+        for side in a b; do
+          (cd "$work/$side/target" && mkdir -p "x-$name" && cd "x-$name" && unzip -q -o "../$name")
+        done
+        diff -r "$work/a/target/x-$name" "$work/b/target/x-$name" | head -20 || true
+        unzip -Z -T "$jar" | head -5 || true
+        ;;
+      *.tar.gz | *.deb)
+        for side in a b; do
+          case $name in
+            *.deb) dpkg-deb -c "$work/$side/target/$name" ;;
+            *) tar -tvzf "$work/$side/target/$name" ;;
+          esac >"$work/$side.list"
+        done
+        diff "$work/a.list" "$work/b.list" | head -20 || true
+        ;;
+    esac
     keep=true
   fi
 done

@@ -6,7 +6,7 @@
 #
 # Steps (HERE OTA Connect's "manage keys for software metadata" procedure):
 #   1. install SoftHSM2 if missing, build garage-hsm, create a throw-away SoftHSM2 token
-#   2. start the local reposerver (test sources) and take its credentials.zip
+#   2. start the rehearsal reposerver (scripts/garage-hsm-testserver) and take its credentials.zip
 #   3. init, targets pull
 #   4. key generate --token: an RSA-4096 root key and an Ed25519 targets key, on the token
 #   5. move-offline: new root signed by the token root key and the old online root key; the
@@ -34,13 +34,6 @@ done
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
-step "1. prerequisites and build"
-"$here/scripts/install-deps.sh"
-cd "$here"
-./mvnw -q -B -DskipTests -DskipFormatCheck=true package test-compile \
-  dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
-jar=$(ls "$here"/target/garage-hsm-*-cli.jar | head -n 1)
-
 work=${work:-$(mktemp -d /tmp/garage-hsm-demo.XXXXXX)}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
@@ -50,6 +43,24 @@ cleanup() {
   if [ "$keep" = 0 ]; then rm -rf "$work"; else echo "demo: work folder kept: $work" >&2; fi
 }
 trap cleanup EXIT
+
+step "1. prerequisites and build"
+echo "checking the system packages (scripts/install-deps.sh)" >&2
+"$here/scripts/install-deps.sh"
+cd "$here"
+echo "building garage-hsm (./mvnw package without tests; the first build downloads Maven and the" \
+  "dependencies, a few minutes); log: $work/build.log" >&2
+# one line per build step instead of Maven's full output (all of it in build.log)
+if ! ./mvnw -B -DskipTests -DskipFormatCheck=true package 2>&1 | tee "$work/build.log" | awk '
+  /^Download(ing|ed) from / && !seen { print "  build: downloading from Maven Central"; seen = 1; fflush() }
+  /^\[INFO\] --- / { sub(/^\[INFO\] --- /, ""); sub(/ @ .*/, ""); print "  build: " $0; fflush() }
+  /^\[INFO\] BUILD / { print "  build: " substr($0, 8); fflush() }' >&2; then
+  tail -n 40 "$work/build.log" >&2
+  echo "demo: the build failed (full log: $work/build.log)" >&2
+  keep=1
+  exit 1
+fi
+jar=$(ls "$here"/target/garage-hsm-*-cli.jar | head -n 1)
 
 gh() { # garage-hsm, from the shaded jar
   if [ -x "$here/scripts/garage-hsm" ]; then
@@ -70,14 +81,18 @@ module=/usr/lib/softhsm/libsofthsm2.so
 token="pkcs11:token=demo-keys?module-path=$module"
 pin=(--pin-file "$work/user.pin")
 
-step "2. local reposerver"
+step "2. the rehearsal reposerver (garage-hsm-testserver)"
 cd "$work"
-java -cp "$here/target/test-classes:$here/target/classes:$(cat "$here/target/test.classpath")" \
-  io.garagehsm.server.testserver.TestReposerverMain "$work/credentials.zip" > "$work/server.url" &
+"$here/scripts/garage-hsm-testserver" "$work/credentials.zip" >"$work/server.url" \
+  2>"$work/server.log" &
 server_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/server.url" ] && break; sleep 0.1; done
-[ -s "$work/server.url" ] || { echo "demo: the reposerver did not start" >&2; exit 1; }
-echo "reposerver at $(cat "$work/server.url")" >&2
+for _ in $(seq 1 300); do [ -s "$work/server.url" ] && break; sleep 0.1; done
+[ -s "$work/server.url" ] || {
+  cat "$work/server.log" >&2
+  echo "demo: the reposerver did not start" >&2
+  exit 1
+}
+cat "$work/server.log" >&2
 
 step "3. init and targets pull"
 gh init -r myrepo -c credentials.zip
@@ -127,4 +142,18 @@ gh targets add -r build --name demo-fw --version 1.0.1 --length "$len" --sha256 
 gh targets sign -r build --key-name targets --expire-after 3M --module "$module" "${pin[@]}"
 gh targets push -r build
 
-step "done: root v2 signed on the token, targets v3 signed on the token, both accepted"
+# The closing line from what the server now serves (root pull / targets pull wrote its copies):
+# versions, and the key IDs of the signatures against the token keys' IDs.
+version_of() { grep -o '"version" *: *[0-9][0-9]*' "$1" | tail -n 1 | grep -o '[0-9]*$'; }
+signed_by() { grep -q "\"keyid\" *: *\"$2\"" "$1"; }
+gh root pull -r build
+root_v=$(version_of tuf/build/roles/root.json)
+targets_v=$(version_of tuf/build/roles/targets.json)
+root_id=$(gh user-keys id -i tuf/myrepo/keys/newroot.pub)
+targets_id=$(gh user-keys id -i tuf/myrepo/keys/newtargets.pub)
+signed_by tuf/build/roles/root.json "$root_id" ||
+  { echo "demo: the server's root.json is not signed by the token key newroot" >&2; exit 1; }
+signed_by tuf/build/roles/targets.json "$targets_id" ||
+  { echo "demo: the server's targets.json is not signed by the token key newtargets" >&2; exit 1; }
+step "done: the server serves root v$root_v signed by token key newroot (${root_id:0:12}…) and" \
+  "targets v$targets_v signed by token key newtargets (${targets_id:0:12}…) on token demo-keys"
