@@ -50,11 +50,28 @@ echo "checking the system packages (scripts/install-deps.sh)" >&2
 cd "$here"
 echo "building garage-hsm (./mvnw package without tests; the first build downloads Maven and the" \
   "dependencies, a few minutes); log: $work/build.log" >&2
-# one line per build step instead of Maven's full output (all of it in build.log)
-if ! ./mvnw -B -DskipTests -DskipFormatCheck=true package 2>&1 | tee "$work/build.log" | awk '
-  /^Download(ing|ed) from / && !seen { print "  build: downloading from Maven Central"; seen = 1; fflush() }
-  /^\[INFO\] --- / { sub(/^\[INFO\] --- /, ""); sub(/ @ .*/, ""); print "  build: " $0; fflush() }
-  /^\[INFO\] BUILD / { print "  build: " substr($0, 8); fflush() }' >&2; then
+# one line per build step instead of Maven's full output (all of it in build.log); a shell loop,
+# because awk may hold lines back in its input buffer
+build_progress() {
+  local line downloading=0
+  while IFS= read -r line; do
+    case $line in
+      *"Downloading from "* | *"Downloaded from "*)
+        if [ "$downloading" = 0 ]; then
+          echo "  build: downloading from Maven Central"
+          downloading=1
+        fi
+        ;;
+      "[INFO] --- "*)
+        line=${line#"[INFO] --- "}
+        echo "  build: ${line%% @ *}"
+        ;;
+      "[INFO] BUILD "*) echo "  build: ${line#"[INFO] "}" ;;
+    esac
+  done
+}
+if ! ./mvnw -B -DskipTests -DskipFormatCheck=true package 2>&1 | tee "$work/build.log" |
+  build_progress >&2; then
   tail -n 40 "$work/build.log" >&2
   echo "demo: the build failed (full log: $work/build.log)" >&2
   keep=1
@@ -142,8 +159,8 @@ gh targets add -r build --name demo-fw --version 1.0.1 --length "$len" --sha256 
 gh targets sign -r build --key-name targets --expire-after 3M --module "$module" "${pin[@]}"
 gh targets push -r build
 
-# The closing line from what the server now serves (root pull / targets pull wrote its copies):
-# versions, and the key IDs of the signatures against the token keys' IDs.
+# The closing line from the result: root.json as root pull fetched it, targets.json as pushed;
+# their versions, and the key IDs of their signatures against the token keys' IDs.
 version_of() { grep -o '"version" *: *[0-9][0-9]*' "$1" | tail -n 1 | grep -o '[0-9]*$'; }
 signed_by() { grep -q "\"keyid\" *: *\"$2\"" "$1"; }
 gh root pull -r build
@@ -155,5 +172,5 @@ signed_by tuf/build/roles/root.json "$root_id" ||
   { echo "demo: the server's root.json is not signed by the token key newroot" >&2; exit 1; }
 signed_by tuf/build/roles/targets.json "$targets_id" ||
   { echo "demo: the server's targets.json is not signed by the token key newtargets" >&2; exit 1; }
-step "done: the server serves root v$root_v signed by token key newroot (${root_id:0:12}…) and" \
+step "done: the server accepted root v$root_v signed by token key newroot (${root_id:0:12}…) and" \
   "targets v$targets_v signed by token key newtargets (${targets_id:0:12}…) on token demo-keys"

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.codegen.docgen.manpage.ManPageGenerator;
@@ -39,7 +41,9 @@ public final class CliReference {
   }
 
   static void write(Path out) throws IOException {
-    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream(), true, "UTF-8");
+    deleteTree(out); // a page of a removed command must not linger into the archive
+    PrintStream nowhere =
+        new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
     CliContext ctx =
         new CliContext(nowhere, nowhere, Map.of(), Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
     CommandLine cl = Main.commandLine(ctx);
@@ -58,6 +62,17 @@ public final class CliReference {
     Path zshFile =
         Files.createDirectories(out.resolve("completion/zsh")).resolve(NAMES[0] + ".zsh");
     Files.writeString(zshFile, zshCompletion(bash), StandardCharsets.UTF_8);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** picocli's bash script, also registered for the garage-sign / uptane-sign links. */
