@@ -105,6 +105,7 @@ public final class Main {
           return ExitCodes.USAGE;
         });
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ctx, ex));
+    HelpSections.install(cl);
     return cl;
   }
 
