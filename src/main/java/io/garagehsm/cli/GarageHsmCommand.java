@@ -48,7 +48,8 @@ public final class GarageHsmCommand implements Runnable {
           MoveOfflineCommand.class,
           GetTargetsCommand.class,
           CeremonyCommand.class,
-          StatusCommand.class);
+          StatusCommand.class,
+          DoctorCommand.class);
 
   @Spec CommandSpec spec;
 

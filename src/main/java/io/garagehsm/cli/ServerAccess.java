@@ -37,6 +37,28 @@ final class ServerAccess {
         new ServerConfig(base, c.isDirector(), c.auth(), repo.dir()), settings, ctx::warn);
   }
 
+  /**
+   * A client that fails fast ({@link ClientSettings#failFast()}), for checks that must not wait a
+   * minute of retries for a dead server: {@code status}, {@code doctor}.
+   */
+  static TufServerClient quickClient(CliContext ctx, Repository repo) {
+    RepoConfig c = repo.config();
+    ClientSettings settings;
+    try {
+      settings = ClientSettings.fromEnv(ctx.env()).failFast();
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.OTHER, e.getMessage(), "unset it or fix its value");
+    }
+    return TufServerClient.create(
+        new ServerConfig(
+            ServerConfig.parseBase(c.reposerver(), repo.configFile() + " reposerver"),
+            c.isDirector(),
+            c.auth(),
+            repo.dir()),
+        settings,
+        ctx::warn);
+  }
+
   /** garage-sign's refusal of targets commands on a Director repository (exit 1). */
   static void requireReposerver(Repository repo) {
     ImageRepository.requireForServer(repo);

@@ -5,8 +5,6 @@ import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.ops.status.RepositoryStatus;
 import io.garagehsm.ops.status.RoleStatus;
 import io.garagehsm.repo.Repository;
-import io.garagehsm.server.ClientSettings;
-import io.garagehsm.server.ServerConfig;
 import io.garagehsm.server.TufServerClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -90,29 +88,7 @@ final class StatusCommand implements Callable<Integer> {
 
   /** A client that fails fast: status must not wait a minute of retries for a dead server. */
   private TufServerClient client(Repository r) {
-    var c = r.config();
-    ClientSettings env = ClientSettings.fromEnv(ctx.env());
-    ClientSettings quick =
-        new ClientSettings(
-            min(env.connectTimeout(), Duration.ofSeconds(10)),
-            min(env.requestTimeout(), Duration.ofSeconds(30)),
-            Math.min(env.retries(), 1),
-            env.firstRetryWait(),
-            env.gzipMinBytes(),
-            env.maxResponseBytes(),
-            env.retryTime());
-    return TufServerClient.create(
-        new ServerConfig(
-            ServerConfig.parseBase(c.reposerver(), r.configFile() + " reposerver"),
-            c.isDirector(),
-            c.auth(),
-            r.dir()),
-        quick,
-        ctx::warn);
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) < 0 ? a : b;
+    return ServerAccess.quickClient(ctx, r);
   }
 
   static String text(RepositoryStatus.Report report) {

@@ -117,6 +117,69 @@ public final class PinSources implements SecretSource {
     return java.util.Optional.empty();
   }
 
+  @Override
+  public Availability availability() {
+    if (pinFile != null) {
+      return fileAvailability(pinFile, "--pin-file " + pinFile);
+    }
+    if (pinEnv != null) {
+      return envAvailability(pinEnv, "--pin-env " + pinEnv);
+    }
+    if (uriPinSource != null) {
+      try {
+        Path p = pinSourcePath(uriPinSource);
+        return fileAvailability(p, "pin-source " + p + " (from the pkcs11: URI)");
+      } catch (SecretUnavailableException e) {
+        return new Availability("pin-source " + uriPinSource, false, e.getMessage());
+      }
+    }
+    if (env.containsKey(PIN_ENV)) {
+      return envAvailability(PIN_ENV, "environment variable " + PIN_ENV);
+    }
+    return prompt.interactive()
+        ? new Availability("the interactive prompt", true, null)
+        : new Availability(
+            "the interactive prompt", false, "there is no console to ask on; " + HOW_TO);
+  }
+
+  /** Whether a PIN file can be read, from its metadata only: the PIN itself is never read. */
+  private static Availability fileAvailability(Path file, String source) {
+    if (!Files.exists(file)) {
+      return new Availability(source, false, "the file does not exist");
+    }
+    if (!Files.isRegularFile(file)) {
+      return new Availability(source, false, "it is not a regular file");
+    }
+    if (!Files.isReadable(file)) {
+      return new Availability(source, false, "the file is not readable by this user");
+    }
+    try {
+      long size = Files.size(file);
+      if (size == 0) {
+        return new Availability(source, false, "the file is empty");
+      }
+      if (size > MAX_PIN_FILE) {
+        return new Availability(
+            source, false, "the file is larger than " + MAX_PIN_FILE + " bytes");
+      }
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      if (perms.contains(PosixFilePermission.GROUP_READ)
+          || perms.contains(PosixFilePermission.OTHERS_READ)) {
+        return new Availability(source, true, "readable by group or others: run chmod 600 " + file);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // size or mode unknown: readable was checked above
+    }
+    return new Availability(source, true, null);
+  }
+
+  private Availability envAvailability(String name, String source) {
+    String value = env.get(name);
+    return value == null || value.isEmpty()
+        ? new Availability(source, false, "the variable is unset or empty")
+        : new Availability(source, true, null);
+  }
+
   /** A PIN file by absolute path and modification time: editing it makes it a new source. */
   private static String fileIdentity(Path file) {
     Path abs = file.toAbsolutePath().normalize();

@@ -30,6 +30,24 @@ public interface SecretSource {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Where the secret would come from and whether it can be had, checked without reading the secret
+   * (a file's existence, type, permissions and size; whether a variable is set; whether there is a
+   * console to ask on). For {@code doctor}.
+   */
+  default Availability availability() {
+    return new Availability("none", false, "no PIN source is configured");
+  }
+
+  /**
+   * Whether a source can supply its secret.
+   *
+   * @param source the source for people, e.g. {@code --pin-file /run/pin} (never the secret)
+   * @param ready whether it looks usable
+   * @param problem why not, or null
+   */
+  record Availability(String source, boolean ready, String problem) {}
+
   /** A source that never has a secret (for operations that must not log in). */
   static SecretSource none() {
     return purpose -> {

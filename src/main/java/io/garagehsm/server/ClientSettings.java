@@ -54,6 +54,26 @@ public record ClientSettings(
   }
 
   /**
+   * These settings bounded for a check that must answer soon ({@code status}, {@code doctor}): at
+   * most 10 s to connect, 30 s per request and one retry, rather than a minute of retries for a
+   * dead server.
+   */
+  public ClientSettings failFast() {
+    return new ClientSettings(
+        min(connectTimeout, Duration.ofSeconds(10)),
+        min(requestTimeout, Duration.ofSeconds(30)),
+        Math.min(retries, 1),
+        firstRetryWait,
+        gzipMinBytes,
+        maxResponseBytes,
+        retryTime);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
+  }
+
+  /**
    * Defaults overridden by the environment. Durations are seconds, or carry a unit suffix {@code
    * ms} / {@code s}, e.g. {@code 250ms}.
    */

@@ -88,6 +88,11 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     this.options = options;
   }
 
+  /** Where PINs come from (for checks of the source; reading one is a login's business). */
+  public SecretSource pins() {
+    return pins;
+  }
+
   /** Parses {@code --backend}: iaik (default) or sunpkcs11. */
   public static BackendKind backendKind(String name) {
     if (name == null || name.equalsIgnoreCase("iaik")) {
