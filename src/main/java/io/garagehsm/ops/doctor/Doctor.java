@@ -113,7 +113,9 @@ public final class Doctor {
     Map<Pkcs11Uri, Optional<FoundToken>> found = new LinkedHashMap<>();
     Set<Path> modulesChecked = new HashSet<>();
     Set<String> moduleFailures = new HashSet<>();
-    if (tokenUris.isEmpty() && repoKeys.isEmpty() && request.tokenUriOrNull() == null) {
+    // no repository and no --token: the module and its tokens (a repository of file keys
+    // alone needs no module at all)
+    if (repo == null && request.tokenUriOrNull() == null) {
       allTokens(out, request.login());
     }
     for (Pkcs11Uri uri : tokenUris) {
