@@ -225,6 +225,16 @@ class DoctorCommandTest {
   }
 
   @Test
+  void aRepositoryOfFileKeysNeedsNoModule() {
+    Cli.copyVector("repo-flow/tuf/myrepo", home.resolve("filekeys"));
+    CliRun.Result r =
+        run("doctor", "-r", "filekeys", "--offline", "--module", "/nonexistent/libnothing.so");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("OK    key       filekeys: no token keys"), r.out());
+    assertFalse(r.out().contains("module"), r.out());
+  }
+
+  @Test
   void anUnreachableServerFails() throws Exception {
     Path copy = copyRepo("noserver");
     Path config = copy.resolve("config.json");
