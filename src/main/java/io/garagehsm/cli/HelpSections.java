@@ -35,7 +35,7 @@ final class HelpSections {
 
   /**
    * The commands that may log in to a token (they sign, generate, adopt, or check with --login);
-   * every other command never logs in and offers no PIN options.
+   * every other command never logs in, and its help shows no PIN options.
    */
   static final Set<String> LOGS_IN =
       Set.of(
@@ -56,7 +56,7 @@ final class HelpSections {
 
   private HelpSections() {}
 
-  /** Installs the sections on every command of the tree and drops PIN options where unused. */
+  /** Installs the sections on every command of the tree. */
   static void install(CommandLine root) {
     Set<String> globalNames = new LinkedHashSet<>();
     for (OptionSpec o : root.getCommandSpec().mixins().get("global").options()) {
@@ -74,14 +74,6 @@ final class HelpSections {
 
   private static void walk(CommandLine cl, Set<String> globalNames) {
     CommandSpec spec = cl.getCommandSpec();
-    String words = words(spec);
-    if (!words.isEmpty() && !LOGS_IN.contains(words)) {
-      for (OptionSpec o : new ArrayList<>(spec.options())) {
-        if (PIN_OPTIONS.contains(o.longestName())) {
-          spec.remove(o);
-        }
-      }
-    }
     Map<String, CommandLine.IHelpSectionRenderer> sections = cl.getHelpSectionMap();
     sections.put(
         CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST_HEADING,
@@ -113,14 +105,27 @@ final class HelpSections {
 
   static List<OptionSpec> own(CommandSpec spec, Set<String> globalNames) {
     return spec.options().stream()
-        .filter(o -> !o.hidden() && !globalNames.contains(o.longestName()))
+        .filter(o -> shown(spec, o) && !globalNames.contains(o.longestName()))
         .toList();
   }
 
   static List<OptionSpec> global(CommandSpec spec, Set<String> globalNames) {
     return spec.options().stream()
-        .filter(o -> !o.hidden() && globalNames.contains(o.longestName()))
+        .filter(o -> shown(spec, o) && globalNames.contains(o.longestName()))
         .toList();
+  }
+
+  /**
+   * Whether help shows an option: not hidden, and a PIN option only where the command may log in.
+   * Elsewhere PIN options are still accepted (and change nothing), so scripts that pass the same
+   * options to every command keep working.
+   */
+  static boolean shown(CommandSpec spec, OptionSpec o) {
+    if (o.hidden()) {
+      return false;
+    }
+    String words = words(spec);
+    return words.isEmpty() || LOGS_IN.contains(words) || !PIN_OPTIONS.contains(o.longestName());
   }
 
   /** The examples of a command, or null when it has none. */
@@ -168,7 +173,7 @@ final class HelpSections {
       boolean anyGlobal = false;
       for (OptionSpec o : commandSpec().options()) {
         if (o.inherited() || isGlobalOfRoot(o)) {
-          anyGlobal |= !o.hidden();
+          anyGlobal |= shown(commandSpec(), o);
         } else {
           own.add(o);
         }
