@@ -83,7 +83,7 @@ final class CeremonyCommand {
       Instant now = ctx.clock().instant();
       BundleProcedures.Exported e =
           BundleProcedures.exportTo(r, role, x -> expiry.resolve(x, now), now, output);
-      ctx.ceremonyStep(e.details());
+      ctx.transcript().step(e.details());
       printSummary(ctx, e.bundle());
       ctx.info(e.summary());
       return ExitCodes.OK;
@@ -198,7 +198,7 @@ final class CeremonyCommand {
         read.add(SigningBundle.read(p));
       }
       BundleProcedures.MergeResult m = BundleProcedures.merge(r, read, partial);
-      ctx.ceremonyStep(m.details());
+      ctx.transcript().step(m.details());
       ctx.info(m.progress());
       if (m.met()) {
         ctx.info("signed " + read.get(0).role() + ".json saved to " + m.written());
@@ -237,7 +237,7 @@ final class CeremonyCommand {
       try (Signer s = ctx.signer(r.keys(), keyName)) {
         sealed = TranscriptSeal.seal(r, s);
       }
-      ctx.ceremonyStep(sealed.details());
+      ctx.transcript().step(sealed.details());
       ctx.info(sealed.summary(keyName));
       return ExitCodes.OK;
     }

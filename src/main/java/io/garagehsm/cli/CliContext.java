@@ -1,9 +1,7 @@
 package io.garagehsm.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.ops.ceremony.TokenPrompter;
-import io.garagehsm.ops.ceremony.Transcript;
-import io.garagehsm.ops.ceremony.TranscriptEntry;
+import io.garagehsm.ops.ceremony.TranscriptRecorder;
 import io.garagehsm.pkcs11.BackendOptions;
 import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.repo.KeyDirectory;
@@ -21,8 +19,6 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -38,13 +34,8 @@ public final class CliContext implements io.garagehsm.ops.Progress {
   private final GlobalOptions global = new GlobalOptions();
   private final TokenPrompter prompter;
   private TokenKeys tokens;
-  private final Instant started;
   // what the transcript records: the repository the command works on, the signatures it made
-  private Repository repository;
-  private final List<SignatureRecord> signatures = new ArrayList<>();
-  private ObjectNode stepDetails;
-  private boolean ceremonyStep;
-  private String failure;
+  private final TranscriptRecorder transcript;
 
   public CliContext(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
     this(out, err, env, clock, TokenPrompter.systemConsole(err));
@@ -61,7 +52,7 @@ public final class CliContext implements io.garagehsm.ops.Progress {
     this.env = Map.copyOf(env);
     this.clock = clock;
     this.prompter = prompter;
-    this.started = clock.instant();
+    this.transcript = new TranscriptRecorder(clock.instant());
   }
 
   /** Asks keyholders to insert tokens (a terminal, or none). */
@@ -116,7 +107,7 @@ public final class CliContext implements io.garagehsm.ops.Progress {
   public Repository repo(String name) {
     Repository r = Repository.open(home(), name);
     verbose("repository " + r.dir());
-    repository = r;
+    transcript.repository(r);
     return r;
   }
 
@@ -147,23 +138,22 @@ public final class CliContext implements io.garagehsm.ops.Progress {
 
   /** Where this invocation's signatures are collected (made current by {@link Main#run}). */
   SignatureLog signatureLog() {
-    return signatures::add;
+    return transcript.log();
   }
 
   /** The signatures this invocation made so far. */
   public List<SignatureRecord> signaturesMade() {
-    return List.copyOf(signatures);
+    return transcript.signaturesMade();
   }
 
-  /** Marks this command as a ceremony step: it is recorded even without signatures. */
-  public void ceremonyStep(ObjectNode details) {
-    ceremonyStep = true;
-    stepDetails = details;
+  /** What this command adds to the ceremony transcript (a ceremony step marks itself here). */
+  public TranscriptRecorder transcript() {
+    return transcript;
   }
 
   /** Remembers the error line reported, for the transcript. */
   void failed(String message) {
-    failure = message;
+    transcript.failed(message);
   }
 
   /**
@@ -171,45 +161,8 @@ public final class CliContext implements io.garagehsm.ops.Progress {
    * ceremony step. Never stops the command: a failure to record is a warning.
    */
   int record(String command, List<String> args, int code) {
-    if (repository == null || (signatures.isEmpty() && !(ceremonyStep && code == 0))) {
-      return code;
-    }
-    String result =
-        code == 0 ? "ok" : "failed (exit " + code + ")" + (failure == null ? "" : ": " + failure);
-    try {
-      Transcript.ofRepository(repository.dir())
-          .append(
-              new TranscriptEntry(
-                  started,
-                  command,
-                  args,
-                  hostName(),
-                  repository.name(),
-                  named(signatures),
-                  stepDetails,
-                  result));
-    } catch (RuntimeException e) {
-      warn("the ceremony transcript could not be written: " + e.getMessage());
-    }
+    transcript.record(command, args, code, hostName(), this::warn);
     return code;
-  }
-
-  /** Adds the repository's key names (keys/*.pub) to the records. */
-  private List<SignatureRecord> named(List<SignatureRecord> records) {
-    Map<String, String> names = repository.keys().namesByKeyId();
-    List<SignatureRecord> out = new ArrayList<>();
-    for (SignatureRecord r : records) {
-      out.add(
-          new SignatureRecord(
-              r.keyName() != null ? r.keyName() : names.get(r.keyId()),
-              r.keyId(),
-              r.method(),
-              r.location(),
-              r.token(),
-              r.signedSha256(),
-              r.verified()));
-    }
-    return out;
   }
 
   /** This machine's host name, for records. */
