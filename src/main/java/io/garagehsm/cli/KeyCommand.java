@@ -40,6 +40,8 @@ final class KeyCommand {
 
     @Mixin KeySpecOptions spec;
 
+    @Mixin ResultOutput output;
+
     Generate(CliContext ctx) {
       this.ctx = ctx;
     }
@@ -49,10 +51,11 @@ final class KeyCommand {
       KeyDirectory.checkName(name);
       KeySpecOptions.keyType(spec.type); // a usage error before the repository is even opened
       Repository r = ctx.repo(repo.repo);
+      StoredKey key;
       try (RepoLock lock = r.lock()) {
-        spec.generate(ctx, r.keys(), name);
+        key = spec.generate(ctx, r.keys(), name);
       }
-      return ExitCodes.OK;
+      return report(ctx, output, key);
     }
   }
 
@@ -83,6 +86,8 @@ final class KeyCommand {
         description = "The key on the token, e.g. pkcs11:token=root;object=root-2026.")
     String uri;
 
+    @Mixin ResultOutput output;
+
     Adopt(CliContext ctx) {
       this.ctx = ctx;
     }
@@ -93,15 +98,16 @@ final class KeyCommand {
       Repository r = ctx.repo(repo.repo);
       KeyDirectory keys = r.keys();
       KeyGeneration.refuseExisting(keys, name);
+      StoredKey key;
       try (RepoLock lock = r.lock()) {
-        adopt(ctx, keys, name, uri);
+        key = adopt(ctx, keys, name, uri);
       }
-      return ExitCodes.OK;
+      return report(ctx, output, key);
     }
   }
 
-  /** Adopts a token key under {@code name} and says so. */
-  static void adopt(CliContext ctx, KeyDirectory keys, String name, String keyUri) {
+  /** Adopts a token key under {@code name} and says so; the caller reports the result. */
+  static StoredKey adopt(CliContext ctx, KeyDirectory keys, String name, String keyUri) {
     StoredKey key = new KeyAdoption(ctx::tokens).run(new KeyAdoption.Request(keys, name, keyUri));
     ctx.info(
         "Adopted "
@@ -110,6 +116,17 @@ final class KeyCommand {
             + name
             + "': "
             + key.tokenUri().orElseThrow());
-    KeySpecOptions.reportFiles(ctx, keys, key);
+    return key;
+  }
+
+  /**
+   * The result of a new key: a token key's ID also goes to stdout as one line, as the README says
+   * of key IDs, unless {@code --json} prints the whole result there instead.
+   */
+  static int report(CliContext ctx, ResultOutput output, StoredKey key) {
+    if (key.tokenUri().isPresent() && !output.json) {
+      ctx.out().println(key.keyId());
+    }
+    return output.report(ctx, key);
   }
 }

@@ -60,43 +60,30 @@ final class KeySpecOptions {
         : types;
   }
 
-  /** Generates key {@code name} in {@code keys}; the caller holds the folder's lock, if any. */
-  void generate(CliContext ctx, KeyDirectory keys, String name) {
+  /**
+   * Generates key {@code name} in {@code keys}; the caller holds the folder's lock, if any, and
+   * reports the result ({@link KeyCommand#report}).
+   */
+  StoredKey generate(CliContext ctx, KeyDirectory keys, String name) {
     KeyType t = keyType(type);
     int bits = keysize != null ? keysize : KeyGeneration.defaultSize(t);
     StoredKey key =
         new KeyGeneration(ctx::tokens).run(new KeyGeneration.Request(keys, name, t, bits, token));
-    if (key.tokenUri().isPresent()) {
-      ctx.info(
-          "Generated "
-              + key.publicKey().describe()
-              + " key '"
-              + name
-              + "' on the token: "
-              + key.tokenUri().get());
-      reportFiles(ctx, keys, key);
-    } else {
-      ctx.info(savedKeys(keys.dir(), name));
-    }
+    key.tokenUri()
+        .ifPresent(
+            uri ->
+                ctx.info(
+                    "Generated "
+                        + key.publicKey().describe()
+                        + " key '"
+                        + name
+                        + "' on the token: "
+                        + uri));
+    return key;
   }
 
   /** "Saved keys to dir/{n.sec, n.pub}", garage-sign's wording. */
   static String savedKeys(Path dir, String name) {
-    return "Saved keys to " + dir + "/{" + name + ".sec, " + name + ".pub}";
-  }
-
-  /**
-   * The second line for a token key: its ID and the two files that record it. The key ID is a
-   * result, so it also goes to stdout (one line), as the README says of key IDs.
-   */
-  static void reportFiles(CliContext ctx, KeyDirectory keys, StoredKey key) {
-    ctx.out().println(key.keyId());
-    ctx.info(
-        "key id "
-            + key.keyId()
-            + "; saved "
-            + keys.publicFile(key.name())
-            + " and "
-            + keys.referenceFile(key.name()));
+    return KeyGeneration.savedKeys(dir, name);
   }
 }

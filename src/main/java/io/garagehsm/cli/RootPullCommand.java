@@ -1,24 +1,12 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.metadata.CanonicalJson;
-import io.garagehsm.metadata.RootRole;
-import io.garagehsm.metadata.SignedMetadata;
-import io.garagehsm.repo.RepoLock;
-import io.garagehsm.repo.Repository;
-import io.garagehsm.server.TufServerClient;
-import java.util.Arrays;
-import java.util.Optional;
+import io.garagehsm.ops.root.RootPull;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/**
- * {@code root pull}: fetches the server's root and, for a reposerver repository, validates the
- * chain from the local {@code roles/root.json} (compat spec §2.3): same version → same canonical
- * content; newer → every {@code <v>.root.json} in between, each version +1 and signed by a
- * threshold of both the previous and its own root keys.
- */
+/** {@code root pull}: the options of {@link RootPull} (fetch root.json, validating the chain). */
 @Command(name = "pull", description = "Fetch root.json from the server, validating the chain.")
 final class RootPullCommand implements Callable<Integer> {
   private final CliContext ctx;
@@ -31,123 +19,15 @@ final class RootPullCommand implements Callable<Integer> {
       description = "Check only the server root's own signatures, not the chain.")
   boolean force;
 
+  @Mixin ResultOutput output;
+
   RootPullCommand(CliContext ctx) {
     this.ctx = ctx;
   }
 
   @Override
   public Integer call() {
-    Repository repo = ctx.repo(repoOption.repo);
-    try (RepoLock lock = repo.lock()) {
-      TufServerClient client = ServerAccess.client(ctx, repo);
-      SignedMetadata server = client.root();
-      RootRole sr = RootRole.of(server, "root.json from " + client.server()).requireValid();
-      SignedMetadata.Verification self = sr.verify(server, RootRole.ROOT);
-      if (!self.thresholdMet()) {
-        throw new CliException(
-            ExitCodes.OTHER,
-            "root.json v"
-                + sr.version()
-                + " from the server is not signed by its own root role: "
-                + self.describe(),
-            "the server's root is broken; nothing was written. Contact the server's operator");
-      }
-      if (!force && !client.isDirector()) {
-        Optional<SignedMetadata> local = repo.signedRole(RootRole.ROOT);
-        if (local.isEmpty()) {
-          throw new CliException(
-              ExitCodes.OTHER,
-              "no local "
-                  + repo.signedFile(RootRole.ROOT)
-                  + " to validate the server's root against",
-              "restore it (init writes it from credentials.zip), or pass --force to accept the"
-                  + " server's root after checking only its own signatures");
-        }
-        validateChain(client, local.get(), server, sr);
-      }
-      repo.writeSignedRole(RootRole.ROOT, server);
-      repo.writeUnsignedRole(RootRole.ROOT, server.signed());
-      ServerAccess.warnExpiry(ctx, "root.json v" + sr.version(), server);
-      ctx.info("Pulled root.json");
-      return ExitCodes.OK;
-    }
-  }
-
-  private void validateChain(
-      TufServerClient client, SignedMetadata local, SignedMetadata server, RootRole sr) {
-    RootRole prev = RootRole.of(local, "roles/root.json");
-    int lv = prev.version();
-    int sv = sr.version();
-    if (sv == lv) {
-      if (!Arrays.equals(
-          CanonicalJson.encode(local.signed()), CanonicalJson.encode(server.signed()))) {
-        throw chainError(
-            "the server's root.json v"
-                + sv
-                + " differs from the local roles/root.json of the same version",
-            "the local file was edited or another root was pushed; compare them, and pass --force"
-                + " only if you trust the server's root");
-      }
-      return;
-    }
-    if (sv < lv) {
-      throw chainError(
-          "the server's root.json is v" + sv + ", older than the local roles/root.json v" + lv,
-          "push the local root first ('root push'), or remove roles/root.json if it was never"
-              + " accepted");
-    }
-    for (int v = lv + 1; v <= sv; v++) {
-      SignedMetadata next;
-      if (v == sv) {
-        next = server;
-      } else {
-        final int want = v;
-        next =
-            client
-                .root(v)
-                .orElseThrow(
-                    () ->
-                        chainError(
-                            "the server has no "
-                                + want
-                                + ".root.json to link v"
-                                + lv
-                                + " to v"
-                                + sv,
-                            "the chain is broken on the server; pass --force only if you trust"
-                                + " its current root"));
-      }
-      RootRole nr = RootRole.of(next, v + ".root.json").requireValid();
-      if (nr.version() != v) {
-        throw chainError(
-            v + ".root.json has version " + nr.version() + ", expected " + v,
-            "the chain is broken on the server; contact its operator");
-      }
-      SignedMetadata.Verification byOld = prev.verify(next, RootRole.ROOT);
-      if (!byOld.thresholdMet()) {
-        throw chainError(
-            "root v"
-                + v
-                + " is not signed by a threshold of the root keys of v"
-                + (v - 1)
-                + ": "
-                + byOld.describe(),
-            "this root was not authorised by its predecessor; do not trust it");
-      }
-      SignedMetadata.Verification byNew = nr.verify(next, RootRole.ROOT);
-      if (!byNew.thresholdMet()) {
-        throw chainError(
-            "root v"
-                + v
-                + " is not signed by a threshold of its own root keys: "
-                + byNew.describe(),
-            "this root is not valid; do not trust it");
-      }
-      prev = nr;
-    }
-  }
-
-  private static CliException chainError(String msg, String hint) {
-    return new CliException(ExitCodes.OTHER, "root chain validation failed: " + msg, hint);
+    RootPull pull = new RootPull(repo -> ServerAccess.client(ctx, repo), ctx.clock(), ctx);
+    return output.report(ctx, pull.run(new RootPull.Request(ctx.repo(repoOption.repo), force)));
   }
 }

@@ -7,7 +7,6 @@ import io.garagehsm.repo.RepoConfig;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ClientSettings;
 import io.garagehsm.server.ServerConfig;
-import io.garagehsm.server.ServerException;
 import io.garagehsm.server.TufServerClient;
 import java.net.URI;
 
@@ -67,21 +66,5 @@ final class ServerAccess {
   /** Warns on stderr when a role expires within 30 days (or has expired). */
   static void warnExpiry(CliContext ctx, String what, SignedMetadata md) {
     ExpiryWarning.check(ctx, ctx.clock().instant(), what, md);
-  }
-
-  /** Prints the server's reasons for rejecting a root and returns garage-sign's exit-1 error. */
-  static CliException rootRejected(CliContext ctx, ServerException e, String hint) {
-    ctx.info("the server rejected root.json (" + e.code() + "):");
-    for (String r : e.reasons()) {
-      ctx.info("  - " + r);
-    }
-    String reasons = e.reasons().isEmpty() ? e.getMessage() : String.join("; ", e.reasons());
-    return new CliException(
-        ExitCodes.EXPLAINED, "the server rejected root.json: " + reasons, hint, e);
-  }
-
-  /** True for the root rejection of compat spec §9.4 (400 from the keyserver, 502 wrapped). */
-  static boolean isRootRejection(ServerException e) {
-    return "invalid_root_role".equals(e.code()) || e.status() == 400;
   }
 }

@@ -3,6 +3,7 @@ package io.garagehsm.cli;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.ops.keys.PublicKeyImport;
+import io.garagehsm.ops.keys.StoredKey;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
 import java.nio.file.Path;
@@ -72,6 +73,8 @@ final class UserKeysCommand {
 
     @Mixin KeySpecOptions spec;
 
+    @Mixin ResultOutput output;
+
     @Option(
         names = {"-k", "--key-name"},
         required = true,
@@ -89,10 +92,11 @@ final class UserKeysCommand {
     public Integer call() {
       KeyDirectory.checkName(name);
       KeyDirectory keys = parent.keys(ctx);
+      StoredKey key;
       try (RepoLock lock = keys.lock()) {
-        spec.generate(ctx, keys, name);
+        key = spec.generate(ctx, keys, name);
       }
-      return ExitCodes.OK;
+      return KeyCommand.report(ctx, output, key);
     }
   }
 
@@ -165,6 +169,8 @@ final class UserKeysCommand {
         description = "The key on the token, e.g. pkcs11:token=dev;object=supplier.")
     String uri;
 
+    @Mixin ResultOutput output;
+
     @ParentCommand UserKeysCommand parent;
 
     Adopt(CliContext ctx) {
@@ -174,8 +180,7 @@ final class UserKeysCommand {
     @Override
     public Integer call() {
       KeyDirectory.checkName(name);
-      KeyCommand.adopt(ctx, parent.keys(ctx), name, uri);
-      return ExitCodes.OK;
+      return KeyCommand.report(ctx, output, KeyCommand.adopt(ctx, parent.keys(ctx), name, uri));
     }
   }
 }

@@ -57,8 +57,16 @@ class RootAndOfflineTest {
         run(NOW, home, "root", "sign", "-r", "myrepo", "-k", "root-old", "-k", "root-new").ok();
     assertEquals(
         "signed with key 'root-old': new root: 1 of 1 signatures; previous root: 1 of 1\n"
-            + "signed with key 'root-new': new root: 2 of 1 signatures; previous root: 1 of 1\n"
-            + "signed root.json saved to "
+            + "signed with key 'root-new': new root: 1 of 1 signatures; previous root: 1 of 1\n"
+            // issue 10: the result line says version, expiry, keys and thresholds
+            + "signed root.json v2, expires "
+            + readJson(repo.resolve("roles/root.json")).at("/signed/expires").asText()
+            + ", keys root-old (348a1efc…), root-new ("
+            + new io.garagehsm.repo.KeyDirectory(repo.resolve("keys"))
+                .publicKey("root-new")
+                .keyId()
+                .substring(0, 8)
+            + "…); new root 1 of 1, previous root 1 of 1; saved to "
             + repo.resolve("roles/root.json")
             + "\n",
         sign.err());

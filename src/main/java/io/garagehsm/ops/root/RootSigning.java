@@ -1,0 +1,198 @@
+package io.garagehsm.ops.root;
+
+import io.garagehsm.metadata.AsciiContent;
+import io.garagehsm.metadata.RootRole;
+import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.ExpiryChoice;
+import io.garagehsm.ops.ExternalSignature;
+import io.garagehsm.ops.OperationException;
+import io.garagehsm.ops.Progress;
+import io.garagehsm.ops.SignerOpener;
+import io.garagehsm.ops.SigningKey;
+import io.garagehsm.ops.ceremony.KeyholderSigning;
+import io.garagehsm.ops.ceremony.Threshold;
+import io.garagehsm.ops.ceremony.TokenPrompter;
+import io.garagehsm.repo.RepoLock;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.signing.Signer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * {@code root sign}: signs the unsigned root into roles/root.json. With keys: version = unsigned
+ * version + 1 and the chosen expiry, one signature per key, one keyholder at a time (keys on tokens
+ * that are never plugged in together). With external signatures: attaches signatures made elsewhere
+ * over the unsigned root's canonical bytes (no version or expiry change), and keys given as well
+ * sign the same bytes. Refuses a version that skips one relative to roles/root.json; warns when a
+ * threshold of the new or the previous root is not met yet.
+ */
+public final class RootSigning {
+
+  /**
+   * @param repo the repository
+   * @param keyNames keys in keys/ that sign (file or token keys), in order; may be empty with
+   *     {@code signatures}
+   * @param signatures external signatures by key name (base64), or null
+   * @param expiry the expiry rule with keys; ignored with {@code signatures}
+   */
+  public record Request(
+      Repository repo, List<String> keyNames, Map<String, String> signatures, ExpiryChoice expiry) {
+    public Request {
+      keyNames = List.copyOf(keyNames);
+      signatures = signatures == null ? null : new LinkedHashMap<>(signatures);
+    }
+  }
+
+  private final SignerOpener signers;
+  private final Predicate<String> tokenPresent;
+  private final TokenPrompter prompter;
+  private final Clock clock;
+  private final Progress progress;
+
+  /**
+   * @param signers opens the signing keys
+   * @param tokenPresent whether the token a key URI names is plugged in now
+   * @param prompter asks for absent tokens (a terminal, or none)
+   * @param clock now, for the expiry
+   * @param progress progress, thresholds after each signature, warnings
+   */
+  public RootSigning(
+      SignerOpener signers,
+      Predicate<String> tokenPresent,
+      TokenPrompter prompter,
+      Clock clock,
+      Progress progress) {
+    this.signers = signers;
+    this.tokenPresent = tokenPresent;
+    this.prompter = prompter;
+    this.clock = clock;
+    this.progress = progress;
+  }
+
+  public RootSignResult run(Request rq) {
+    Repository r = rq.repo();
+    Map<String, String> sigs = rq.signatures();
+    List<String> local = rq.keyNames();
+    List<SigningKey> used = new ArrayList<>();
+    List<SigningKey> external = new ArrayList<>();
+    SignedMetadata out;
+    RootRole finalRoot;
+    Optional<SignedMetadata> previous;
+    try (RepoLock lock = r.lock()) {
+      RootRole root = r.unsignedRoot();
+      if (sigs == null) {
+        Instant now = clock.instant();
+        root =
+            root.withVersion(root.nextVersion())
+                .withExpires(rq.expiry().resolve(root.expires(), now));
+      }
+      finalRoot = RootRole.of(root.reencoded(), r.unsignedFile("root").toString()).requireValid();
+      previous = r.signedRole("root");
+      checkVersion(r, previous, finalRoot.version());
+      out = SignedMetadata.unsigned(finalRoot.reencoded());
+      if (sigs != null) {
+        AsciiContent.require(out.signed(), "signed");
+        byte[] data = out.canonicalSigned();
+        for (Map.Entry<String, String> e : sigs.entrySet()) {
+          TufSignature s = ExternalSignature.verify(r.keys(), e.getKey(), e.getValue(), data);
+          out = out.withSignature(s);
+          external.add(new SigningKey(e.getKey(), s.keyId(), null, "--signatures"));
+        }
+      }
+      List<Threshold> needed = Threshold.forRootSign(finalRoot, previous);
+      if (!local.isEmpty()) {
+        // one key at a time: keys on tokens that are never plugged in together
+        out =
+            KeyholderSigning.sign(
+                out,
+                local,
+                new KeyholderSigning.Keyholders(
+                    r.keys(),
+                    n -> {
+                      Signer s = signers.open(r.keys(), n);
+                      used.add(SigningKey.of(n, s));
+                      return s;
+                    },
+                    tokenPresent,
+                    prompter,
+                    progress::info),
+                md -> Threshold.progress(needed, md.signatures(), md.canonicalSigned()));
+      }
+      warnThresholds(finalRoot, previous, out);
+      r.writeSignedRole("root", out);
+      return new RootSignResult(
+          finalRoot.version(),
+          finalRoot.expires(),
+          used,
+          external,
+          RootSignResult.states(needed, out),
+          r.signedFile("root"));
+    }
+  }
+
+  private void checkVersion(Repository r, Optional<SignedMetadata> previous, int version) {
+    if (previous.isEmpty()) {
+      return;
+    }
+    int prev = previous.get().version();
+    if (prev >= 0 && version > prev + 1) {
+      throw new OperationException(
+          OperationException.Kind.FAILED,
+          "the signed root would be version "
+              + version
+              + ", but "
+              + r.signedFile("root")
+              + " is version "
+              + prev
+              + "; the server and devices accept only version "
+              + (prev + 1),
+          "do not edit \"version\" in "
+              + r.unsignedFile("root")
+              + " by hand: set it back to "
+              + prev
+              + " and let 'root sign' add 1 (with --signatures, use 'root increment-version'"
+              + " once)");
+    }
+    if (prev >= 0 && version <= prev) {
+      progress.warn(
+          "the signed root is version "
+              + version
+              + ", not newer than "
+              + r.signedFile("root")
+              + " (version "
+              + prev
+              + "); the server will refuse it");
+    }
+  }
+
+  private void warnThresholds(
+      RootRole root, Optional<SignedMetadata> previous, SignedMetadata out) {
+    SignedMetadata.Verification self = root.verify(out, RootRole.ROOT);
+    if (!self.thresholdMet()) {
+      progress.warn("root.json is not yet signed by its own root role: " + self.describe());
+    }
+    if (previous.isPresent()) {
+      try {
+        RootRole prev = RootRole.of(previous.get(), "roles/root.json");
+        SignedMetadata.Verification old = prev.verify(out, RootRole.ROOT);
+        if (!old.thresholdMet()) {
+          progress.warn(
+              "root.json is not signed by enough keys of the previous root (version "
+                  + prev.version()
+                  + "): "
+                  + old.describe()
+                  + "; the server and devices will refuse it until you add them");
+        }
+      } catch (RuntimeException e) {
+        progress.warn("cannot check the previous root's signatures: " + e.getMessage());
+      }
+    }
+  }
+}
