@@ -28,7 +28,8 @@ class HelpLayoutTest {
   void targetsPushShowsItsOwnOptionsFirstAndTheGlobalOnesApart() {
     String h = help("targets", "push");
     List<String> lines = h.lines().toList();
-    assertTrue(lines.get(0).startsWith("Usage: garage-hsm targets push -r=<name>"), h);
+    assertTrue(lines.get(0).startsWith("Usage: garage-hsm targets push "), h);
+    assertTrue(lines.get(0).contains(" -r=<name> "), h);
     assertTrue(lines.get(0).contains("[<global-options>]"), h);
     assertFalse(lines.get(0).contains("--verbose"), "no global option in the synopsis: " + h);
     int own = lines.indexOf("Options:");
