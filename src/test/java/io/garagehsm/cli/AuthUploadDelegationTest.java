@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.CanonicalJson;
 import io.garagehsm.metadata.MetadataJson;
@@ -212,6 +213,32 @@ class AuthUploadDelegationTest {
       assertEquals(3, res.exit(), res.toString());
       assertTrue(res.err().contains("HTTP 404 delegation_not_found"), res.err());
       res = cli.run("delegations", "pull", "-r", "r", "-n", "../x");
+      assertEquals(255, res.exit(), res.toString());
+
+      // issue 10: --json results (parsed, fields checked); stdout of a plain pull unchanged
+      res = cli.run("delegations", "push", "-r", "r", "-n", "d1", "-i", in.toString(), "--json");
+      assertEquals(0, res.exit(), res.toString());
+      JsonNode pushed = MetadataJson.parse(res.out().getBytes(StandardCharsets.UTF_8), "out");
+      assertEquals("delegations push", pushed.path("command").asText());
+      assertEquals("d1", pushed.path("role").asText());
+      assertEquals(1, pushed.path("version").asInt());
+      assertEquals("2030-01-01T00:00:00Z", pushed.path("expires").asText());
+      assertEquals(md.signatures().get(0).keyId(), pushed.path("keyids").get(0).asText());
+      assertTrue(
+          res.err()
+              .strip()
+              .endsWith(
+                  "Pushed delegation d1 v1, expires" + " 2030-01-01T00:00:00Z, 1 signature(s)"),
+          res.err());
+      res = cli.run("delegations", "pull", "-r", "r", "-n", "d1", "-o", out.toString(), "--json");
+      assertEquals(0, res.exit(), res.toString());
+      JsonNode pulled = MetadataJson.parse(res.out().getBytes(StandardCharsets.UTF_8), "out");
+      assertEquals(out.toString(), pulled.path("output").asText());
+      assertEquals(1, pulled.path("version").asInt());
+      res = cli.run("delegations", "pull", "-r", "r", "-n", "d1");
+      assertEquals(0, res.exit(), res.toString());
+      assertEquals(MetadataJson.prettyString(md.toJson()) + "\n", res.out());
+      res = cli.run("delegations", "pull", "-r", "r", "-n", "d1", "--json");
       assertEquals(255, res.exit(), res.toString());
     }
   }
