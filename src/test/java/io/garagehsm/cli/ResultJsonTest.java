@@ -60,17 +60,8 @@ class ResultJsonTest {
     assertEquals(
         dir.resolve("config.json").toString(),
         j.get("filesWritten").get(j.get("filesWritten").size() - 1).asText());
-    assertTrue(r.err().contains("Finished init for myrepo using " + zip), r.err());
-    assertEquals(
-        "initialised repository myrepo in "
-            + dir
-            + " for reposerver http://127.0.0.1:18191/ (auth: "
-            + j.get("auth").asText()
-            + "), root.json v1, targets key "
-            + keyId.substring(0, 8)
-            + "… (file)",
-        summary(r));
-    assertEquals(summary(plain).replace("plain", "myrepo"), summary(r));
+    assertEquals("Finished init for myrepo using " + zip, summary(r));
+    assertEquals(zip.toString(), j.get("credentials").asText());
   }
 
   @Test

@@ -173,9 +173,9 @@ public final class RepoInit {
       r.writeConfig(new RepoConfig(config));
       written.add(r.configFile());
     }
-    progress.info("Finished init for " + r.name() + " using " + credentials);
     return new RepoInitResult(
         r.name(),
+        credentials,
         r.dir(),
         url,
         director,

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.ops.OperationResult;
-import io.garagehsm.ops.SigningKey;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,6 +11,7 @@ import java.util.List;
  * What {@code init} created.
  *
  * @param repository the repository's name
+ * @param credentials the credentials.zip it was made from
  * @param dir its folder
  * @param server the reposerver (or Director) URL in config.json
  * @param director whether it is a Director repository
@@ -23,6 +23,7 @@ import java.util.List;
  */
 public record RepoInitResult(
     String repository,
+    Path credentials,
     Path dir,
     String server,
     boolean director,
@@ -37,24 +38,10 @@ public record RepoInitResult(
     filesWritten = List.copyOf(filesWritten);
   }
 
+  /** garage-sign's line "Finished init for R using ZIP"; the JSON has the details. */
   @Override
   public String summary() {
-    return "initialised repository "
-        + repository
-        + " in "
-        + dir
-        + " for "
-        + (director ? "Director " : "reposerver ")
-        + server
-        + " (auth: "
-        + auth
-        + ")"
-        + (rootVersion == null ? ", no root.json" : ", root.json v" + rootVersion)
-        + (targetsKeyId == null
-            ? ", no targets key"
-            : ", targets key "
-                + SigningKey.shortId(targetsKeyId)
-                + (targetsKeyUri == null ? " (file)" : " on token " + targetsKeyUri));
+    return "Finished init for " + repository + " using " + credentials;
   }
 
   @Override
@@ -62,6 +49,7 @@ public record RepoInitResult(
     ObjectNode o = MetadataJson.object();
     o.put("command", "init");
     o.put("repository", repository);
+    o.put("credentials", credentials.toString());
     o.put("dir", dir.toString());
     o.put("server", server);
     o.put("serverType", director ? "director" : "reposerver");
