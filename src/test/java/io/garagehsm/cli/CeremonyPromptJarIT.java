@@ -137,7 +137,9 @@ class CeremonyPromptJarIT {
         out.contains(
             "signed with key 'kh-b': new root: 2 of 2 signatures; previous root: 1 of 1\n"),
         out);
-    assertTrue(out.contains("signed root.json saved to "), out);
+    // the result line (issue 10): version, expiry, the keys and both thresholds, then the file
+    assertTrue(out.contains("signed root.json v2, expires "), out);
+    assertTrue(out.contains("; new root 2 of 2, previous root 1 of 1; saved to "), out);
     JsonNode v2 = Cli.readJson(repo.resolve("roles/root.json"));
     AktualizrVerifier.Result v = AktualizrVerifier.verifyRootUpdate(v2, v1.get("signed"));
     assertTrue(v.ok(), v.reason());
