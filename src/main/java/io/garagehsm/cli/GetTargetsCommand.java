@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.ops.targets.ImageRepository;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
 import java.util.concurrent.Callable;
@@ -21,7 +22,7 @@ final class GetTargetsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Repository repo = ctx.repo(repoOption.repo);
-    ServerAccess.requireReposerver(repo);
+    ImageRepository.requireForServer(repo);
     TufServerClient.FetchedTargets f = ServerAccess.client(ctx, repo).targets();
     ctx.out().println(MetadataJson.prettyString(f.targets().toJson()));
     if (f.checksum() != null) {

@@ -1,8 +1,5 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.metadata.SignedMetadata;
-import io.garagehsm.ops.status.ExpiryWarning;
-import io.garagehsm.ops.targets.ImageRepository;
 import io.garagehsm.repo.RepoConfig;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ClientSettings;
@@ -56,15 +53,5 @@ final class ServerAccess {
             repo.dir()),
         settings,
         ctx::warn);
-  }
-
-  /** garage-sign's refusal of targets commands on a Director repository (exit 1). */
-  static void requireReposerver(Repository repo) {
-    ImageRepository.requireForServer(repo);
-  }
-
-  /** Warns on stderr when a role expires within 30 days (or has expired). */
-  static void warnExpiry(CliContext ctx, String what, SignedMetadata md) {
-    ExpiryWarning.check(ctx, ctx.clock().instant(), what, md);
   }
 }
