@@ -95,17 +95,18 @@ final class RepoSetupCommands {
         description = "Server trust store, PKCS#12 with an empty password.")
     Path serverCert;
 
+    @Mixin ResultOutput output;
+
     ImportClientCert(CliContext ctx) {
       this.ctx = ctx;
     }
 
     @Override
     public Integer call() {
-      ClientCertImport.Result result =
+      return output.report(
+          ctx,
           ClientCertImport.run(
-              new ClientCertImport.Request(ctx.repo(repo.repo), clientCert, serverCert));
-      ctx.info("Imported client certificate into " + result.dir());
-      return ExitCodes.OK;
+              new ClientCertImport.Request(ctx.repo(repo.repo), clientCert, serverCert)));
     }
   }
 

@@ -53,6 +53,7 @@ final class RootCommand {
   static final class IncrementVersion implements Callable<Integer> {
     private final CliContext ctx;
     @Mixin RepoOption repo;
+    @Mixin ResultOutput output;
 
     IncrementVersion(CliContext ctx) {
       this.ctx = ctx;
@@ -60,10 +61,7 @@ final class RootCommand {
 
     @Override
     public Integer call() {
-      Repository r = ctx.repo(repo.repo);
-      RootVersionIncrement.run(r);
-      ctx.info("Version incremented for unsigned root.json saved to " + r.unsignedFile("root"));
-      return ExitCodes.OK;
+      return output.report(ctx, RootVersionIncrement.run(ctx.repo(repo.repo)));
     }
   }
 

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.pkcs11.FakeModules;
 import io.garagehsm.pkcs11.TestTokens;
 import io.garagehsm.pkcs11.TestTokens.TestToken;
+import io.garagehsm.repo.Repository;
+import io.garagehsm.server.testserver.TestRepos;
 import io.garagehsm.server.testserver.TestReposerver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -243,6 +247,117 @@ class DoctorCommandTest {
     CliRun.Result r = run("doctor", "-r", "noserver", "--pin-file", pin());
     assertEquals(1, r.exit(), r.toString());
     assertTrue(lines(r, "FAIL").get(0).startsWith("FAIL  server"), r.out());
+  }
+
+  /**
+   * A server that refuses the credentials (401: wrong, expired or revoked; 403: valid but not
+   * allowed) gives one FAIL line naming which credentials and the fix for that kind, exit 1, and
+   * the same in --json. 401 and 403 are what an OTA Connect gateway answers; the test reposerver
+   * gives the 401 of a real OAuth2 token endpoint for a wrong secret, and injects the others.
+   */
+  @Test
+  void aServerRefusingTheCredentialsFailsNamingThemAndTheFix() {
+    // no auth in config.json, and the server wants some (401 on GET root.json)
+    server.inject(r -> r.path().endsWith("root.json"), TestReposerver.Fault.status(401), 10);
+    CliRun.Result none;
+    try {
+      none = run("doctor", "-r", "r", "--pin-file", pin());
+    } finally {
+      server.clearFaults();
+    }
+    assertEquals(1, none.exit(), none.toString());
+    List<String> fails = lines(none, "FAIL");
+    assertEquals(1, fails.size(), none.out());
+    assertTrue(fails.get(0).startsWith("FAIL  server    " + server.url()), none.out());
+    assertTrue(
+        fails.get(0).contains("the server refuses requests without credentials (no auth in "),
+        none.out());
+    assertTrue(fails.get(0).contains("(they are wrong, expired or revoked)"), none.out());
+    assertTrue(fails.get(0).contains("HTTP 401"), none.out());
+    assertTrue(
+        none.out().contains("      fix: the server needs credentials: 'init' a repository from"),
+        none.out());
+    assertTrue(none.out().contains("'import-client-cert -r r -c <p12>'"), none.out());
+    assertTrue(none.err().contains(" 1 FAIL"), none.err());
+
+    try (TestReposerver oauth = TestReposerver.start().requireOAuth("cid", "revoked")) {
+      ObjectNode auth = MetadataJson.object();
+      auth.put("server", oauth.url() + "/auth");
+      auth.put("client_id", "cid");
+      auth.put("client_secret", "s3cret");
+      Repository repo = TestRepos.create(home, "oauth", oauth, auth, false);
+      // the token endpoint refuses the client secret: 401 before any API call
+      CliRun.Result wrong = run("doctor", "-r", "oauth", "--json");
+      assertEquals(1, wrong.exit(), wrong.toString());
+      JsonNode j = Cli.parse(wrong.out());
+      assertFalse(j.get("ok").asBoolean(), wrong.out());
+      assertEquals(1, j.at("/counts/FAIL").asInt(), wrong.out());
+      JsonNode c = failed(j);
+      assertEquals("server", c.get("check").asText());
+      assertEquals(oauth.url(), c.get("subject").asText());
+      String m = c.get("message").asText();
+      assertTrue(
+          m.startsWith(
+              "the server refuses the OAuth2 client 'cid' (token from "
+                  + oauth.url()
+                  + "/auth, "
+                  + repo.configFile()
+                  + ") (they are wrong, expired or revoked): "),
+          m);
+      assertTrue(m.contains("HTTP 401"), m);
+      assertTrue(
+          c.get("fix").asText().startsWith("get a current credentials.zip for the account"),
+          c.toString());
+      assertFalse(wrong.out().contains("s3cret"), "the client secret is never shown");
+
+      // the right secret, but the account may not use this repository: 403
+      oauth.requireOAuth("cid", "s3cret");
+      oauth.inject(r -> r.path().endsWith("root.json"), TestReposerver.Fault.status(403), 10);
+      CliRun.Result forbidden = run("doctor", "-r", "oauth", "--json");
+      assertEquals(1, forbidden.exit(), forbidden.toString());
+      JsonNode f = failed(Cli.parse(forbidden.out()));
+      assertTrue(
+          f.get("message")
+              .asText()
+              .contains(
+                  "the server refuses the OAuth2 client 'cid' (token from "
+                      + oauth.url()
+                      + "/auth, "),
+          f.toString());
+      assertTrue(
+          f.get("message").asText().contains("(they are valid but not allowed to use this"),
+          f.toString());
+      assertTrue(f.get("message").asText().contains("HTTP 403"), f.toString());
+      assertTrue(
+          f.get("fix")
+              .asText()
+              .startsWith("use the credentials of the account that owns this repository: "),
+          f.toString());
+      // the plain report: the same FAIL line with its fix
+      oauth.inject(r -> r.path().endsWith("root.json"), TestReposerver.Fault.status(403), 10);
+      CliRun.Result plain = run("doctor", "-r", "oauth");
+      assertEquals(1, plain.exit(), plain.toString());
+      assertTrue(
+          lines(plain, "FAIL").get(0).startsWith("FAIL  server    " + oauth.url() + ": "),
+          plain.out());
+      assertTrue(
+          plain.out().contains("      fix: use the credentials of the account"), plain.out());
+    }
+  }
+
+  /** The one FAIL check of a --json report. */
+  private static JsonNode failed(JsonNode report) {
+    List<JsonNode> fails = new ArrayList<>();
+    report
+        .get("checks")
+        .forEach(
+            c -> {
+              if (c.get("status").asText().equals("FAIL")) {
+                fails.add(c);
+              }
+            });
+    assertEquals(1, fails.size(), report.toString());
+    return fails.get(0);
   }
 
   private static int freePort() throws IOException {

@@ -27,6 +27,16 @@ public record DelegationFile(byte[] json, Optional<Path> writtenTo) {
     return new DelegationFile(b, Optional.ofNullable(inplace));
   }
 
+  /** {@code saved to <file>}, or {@code printed on stdout}: the end of a result line. */
+  String destination() {
+    return writtenTo.map(p -> "saved to " + p).orElse("printed on stdout");
+  }
+
+  /** Adds {@code "output"}: the file written, or null when the document went to stdout. */
+  void putOutput(ObjectNode o) {
+    o.put("output", writtenTo.map(Path::toString).orElse(null));
+  }
+
   static ObjectNode readObject(Path input) {
     JsonNode n = MetadataJson.read(input);
     if (!n.isObject()) {

@@ -604,15 +604,10 @@ public final class Doctor {
                 "answers with the repository's credentials (root.json v" + version + ")"));
       }
     } catch (ServerException e) {
-      boolean refused = e.status() == 401 || e.status() == 403;
       out.add(
-          Check.fail(
-              "server",
-              server,
-              refused ? "the server refuses the credentials: " + e.getMessage() : e.getMessage(),
-              refused
-                  ? "import a fresh credentials.zip ('init --credentials' or 'import-client-cert')"
-                  : e.hint()));
+          CredentialsRefusal.applies(e)
+              ? CredentialsRefusal.check(repo, server, e)
+              : Check.fail("server", server, e.getMessage(), e.hint()));
     } catch (RuntimeException e) {
       out.add(Check.fail("server", server, e.getMessage(), hintOf(e)));
     }

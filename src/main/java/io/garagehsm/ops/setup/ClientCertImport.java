@@ -13,6 +13,7 @@ import io.garagehsm.repo.Repository;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * {@code import-client-cert}: switches a repository to mutual TLS: copies the PKCS#12 client
@@ -28,20 +29,29 @@ public final class ClientCertImport {
   public record Request(Repository repo, Path clientCert, Path serverCert) {}
 
   /**
-   * @param filesWritten the certificate files and config.json
+   * @param dir the repository folder
+   * @param filesWritten the certificate files and config.json, in the order written
    */
   public record Result(Path dir, List<Path> filesWritten) implements OperationResult {
     public Result {
       filesWritten = List.copyOf(filesWritten);
     }
 
+    /** Whether a server trust store was imported too. */
+    public boolean serverTrustStore() {
+      return filesWritten.stream().anyMatch(p -> p.endsWith(ClientAuth.SERVER_P12));
+    }
+
     @Override
     public String summary() {
-      return "repository "
+      return "Imported client certificate into "
           + dir
-          + " now uses mutual TLS ("
-          + filesWritten.size()
-          + " files written)";
+          + " ("
+          + filesWritten.stream()
+              .map(p -> p.getFileName().toString())
+              .collect(Collectors.joining(", "))
+          + "); the repository now uses mutual TLS"
+          + (serverTrustStore() ? " with its own server trust store" : "");
     }
 
     @Override
@@ -49,6 +59,8 @@ public final class ClientCertImport {
       ObjectNode o = MetadataJson.object();
       o.put("command", "import-client-cert");
       o.put("dir", dir.toString());
+      o.put("auth", "mtls");
+      o.put("serverTrustStore", serverTrustStore());
       ArrayNode f = o.putArray("filesWritten");
       filesWritten.forEach(p -> f.add(p.toString()));
       return o;
