@@ -7,8 +7,8 @@
 #     bin/garage-hsm-testserver
 #     lib/garage-hsm-<version>-cli.jar, lib/garage-hsm-<version>-testserver.jar
 #     man/man1/*.1.gz              (from the picocli model: CliReference + Asciidoctor)
-#     completion/bash/garage-hsm, completion/zsh/garage-hsm.zsh
-#     hsm-config/, README.md, SECURITY.md, NOTICE
+#     completion/bash/garage-hsm, completion/zsh/_garage-hsm
+#     hsm-config/, README.md, SECURITY.md, LICENSE, NOTICE
 #   target/garage-hsm-<version>.tar.gz
 #
 # Reproducible: entries sorted by name, owner 0:0, modes 0755/0644, every mtime the build's
@@ -25,7 +25,7 @@ stage=$target/dist/$name
 ref=$target/cli-reference
 
 for f in "$target/$name-cli.jar" "$target/$name-testserver.jar" "$ref/completion/bash/garage-hsm" \
-  "$ref/completion/zsh/garage-hsm.zsh"; do
+  "$ref/completion/zsh/_garage-hsm"; do
   [ -f "$f" ] || { echo "build-dist: $f is missing" >&2; exit 1; }
 done
 ls "$ref"/man/*.1 >/dev/null 2>&1 || { echo "build-dist: no man pages in $ref/man" >&2; exit 1; }
@@ -41,9 +41,9 @@ for page in "$ref"/man/*.1; do
   gzip -n -9 -c "$page" >"$stage/man/man1/$(basename "$page").gz"
 done
 cp "$ref/completion/bash/garage-hsm" "$stage/completion/bash/"
-cp "$ref/completion/zsh/garage-hsm.zsh" "$stage/completion/zsh/"
+cp "$ref/completion/zsh/_garage-hsm" "$stage/completion/zsh/"
 cp -R hsm-config "$stage/"
-cp README.md SECURITY.md NOTICE "$stage/"
+cp README.md SECURITY.md LICENSE NOTICE "$stage/"
 
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage" -type f -exec chmod 0644 {} +

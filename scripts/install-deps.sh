@@ -7,8 +7,8 @@
 # TCP hop) and libp11-kit-dev (pkcs11.h for the shim), and for the TPM 2.0 suite the software TPM
 # (swtpm), its PKCS#11 module (tpm2-pkcs11), TCTIs, tpm2-tools (lockout counter) and the
 # tpm2-abrmd resource manager with dbus-daemon for its private bus, util-linux's script
-# (bsdutils: runs the jar on a pseudo-terminal to test the PIN prompt), and man-db (the
-# distribution test reads the packaged man pages with man). Debian/Ubuntu only.
+# (bsdutils: runs the jar on a pseudo-terminal to test the PIN prompt), man-db (the
+# distribution test reads the packaged man pages with man) and zsh (it tests the zsh completion). Debian/Ubuntu only.
 set -euo pipefail
 
 need=()
@@ -41,11 +41,12 @@ command -v dbus-daemon >/dev/null 2>&1 || want dbus-daemon
 command -v script >/dev/null 2>&1 || want bsdutils # a pseudo-terminal for the prompt tests
 command -v man >/dev/null 2>&1 || want man-db
 command -v col >/dev/null 2>&1 || want man-db
+command -v zsh >/dev/null 2>&1 || want zsh
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: missing ${need[*]} and no apt-get to install them" >&2
-    echo "hint: install SoftHSM2, OpenSC, OpenSSL, p11-kit (+ client module), socat, gcc, the p11-kit headers, swtpm, tpm2-pkcs11, tpm2-tools, tpm2-abrmd and man-db with your package manager" >&2
+    echo "hint: install SoftHSM2, OpenSC, OpenSSL, p11-kit (+ client module), socat, gcc, the p11-kit headers, swtpm, tpm2-pkcs11, tpm2-tools, tpm2-abrmd, man-db and zsh with your package manager" >&2
     exit 1
   fi
   sudo=""
@@ -69,7 +70,7 @@ for f in /usr/lib/softhsm/libsofthsm2.so "$(command -v softhsm2-util)" "$(comman
   "$(command -v socat)" /usr/include/p11-kit-1/p11-kit/pkcs11.h \
   "$(command -v swtpm)" "$tpm_libs/pkcs11/libtpm2_pkcs11.so" "$tpm_libs/libtss2-tcti-swtpm.so.0" \
   "$tpm_libs/libtss2-tcti-tabrmd.so.0" "$(command -v tpm2_getcap)" /usr/sbin/tpm2-abrmd \
-  "$(command -v dbus-daemon)" "$(command -v script)" "$(command -v man)" "$(command -v col)"; do
+  "$(command -v dbus-daemon)" "$(command -v script)" "$(command -v man)" "$(command -v col)" "$(command -v zsh)"; do
   if [ -z "$f" ] || [ ! -e "$f" ]; then
     echo "error: $f is missing after installation" >&2
     exit 1

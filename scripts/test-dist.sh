@@ -7,7 +7,10 @@
 #   .deb: its control fields; 'apt-get -s install' resolves its dependencies on this machine;
 #     'dpkg -i' into a throw-away root (dpkg --root: nothing on this machine changes), then from
 #     that root /usr/bin/garage-hsm --version, 'man -w garage-hsm', a subcommand's man page that
-#     names every option of its --help, and the bash completion completing a partial command.
+#     names every option of its --help, the bash completion completing a partial command, the
+#     zsh completion from /usr/share/zsh/vendor-completions (fpath + compinit, in an interactive
+#     zsh on a pseudo-terminal), the DEP-5 copyright file.
+#   both: LICENSE (Apache-2.0) and NOTICE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,7 +60,7 @@ missing=
 for f in bin/garage-hsm bin/garage-sign bin/uptane-sign bin/garage-hsm-testserver \
   "lib/garage-hsm-$version-cli.jar" "lib/garage-hsm-$version-testserver.jar" \
   man/man1/garage-hsm.1.gz man/man1/garage-hsm-targets-sign.1.gz completion/bash/garage-hsm \
-  completion/zsh/garage-hsm.zsh hsm-config/README.md README.md SECURITY.md NOTICE; do
+  completion/zsh/_garage-hsm hsm-config/README.md README.md SECURITY.md LICENSE NOTICE; do
   [ -e "$d/$f" ] || missing="$missing $f"
 done
 if [ -z "$missing" ]; then pass "tar: layout"; else fail "tar: missing$missing"; fi
@@ -71,6 +74,60 @@ if tar -tvzf "$tgz" | awk '$2 != "0/0" { bad = 1 } END { exit bad }'; then
 else
   fail "tar: entries not owned by 0/0: $(tar -tvzf "$tgz" | awk '$2 != "0/0"' | head -3)"
 fi
+if cmp -s "$d/LICENSE" LICENSE && grep -q 'Apache License' "$d/LICENSE" &&
+  grep -q 'Version 2.0, January 2004' "$d/LICENSE" && grep -q 'LICENSE' "$d/NOTICE"; then
+  pass "tar: LICENSE (Apache-2.0) and NOTICE"
+else
+  fail "tar: LICENSE is not the Apache License 2.0 text, or NOTICE does not point to it"
+fi
+
+# zsh_complete <name> <setup> <keys>: an interactive 'zsh -f' on a pseudo-terminal (zsh/zpty) runs
+# <setup>, then gets <keys> typed (\t = Tab, as a user presses it). Prints, sorted, every match
+# the completion system offered (each compadd call records what it adds); the terminal's output
+# is left in $tmp/<name>.tty.
+cat >"$tmp/zsh-complete.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 2
+out=$1 setup=$2 keys=$3
+: >$out.matches
+zpty -b z "TERM=dumb zsh -f -i" || exit 2
+zpty -w z "PS1='> '; $setup"
+zpty -w z "compadd() { local -a __m; builtin compadd -O __m \"\$@\"; print -rl -- \$__m >>${(q)out}.matches; builtin compadd \"\$@\" }"
+zpty -w -n z "$keys"
+for i in {1..100}; do [[ -s $out.matches ]] && break; sleep 0.1; done
+sleep 0.5 # let later completions in the same keys finish
+zpty -w -n z $'\C-u''print -r -- END-OF-TEST'$'\n'
+tty=
+for i in {1..100}; do
+  zpty -r -t z chunk && tty+=$chunk
+  [[ $tty = *END-OF-TEST*END-OF-TEST* ]] && break
+  sleep 0.1
+done
+print -rn -- "$tty" >$out.tty
+zpty -d z
+ZSH
+zsh_complete() {
+  local name=$1
+  (cd "$tmp/wd" && zsh -f "$tmp/zsh-complete.zsh" "$tmp/$name" "$2" "$3") >/dev/null 2>&1 || true
+  sort -u "$tmp/$name.matches" 2>/dev/null | sed '/^$/d' | tr '\n' ' '
+}
+# zsh_expect <label> <name> <want> <setup> <keys>: exactly <want> (sorted, blank-separated) offered
+zsh_expect() {
+  local got
+  got=$(zsh_complete "$2" "$4" "$5")
+  if [ "$got" = "$3" ]; then pass "$1"; else
+    fail "$1: offered '$got' (want '$3'); terminal: $(tr -d '\r' <"$tmp/$2.tty" 2>/dev/null | tail -c 300)"
+  fi
+}
+mkdir "$tmp/wd"
+: >"$tmp/wd/credentials.zip"
+path_with_tar=$d/bin:$PATH
+# the tar's file sourced from ~/.zshrc after compinit, as its README line says
+zsh_setup_tar="PATH='$path_with_tar'; autoload -Uz compinit; compinit -u -d '$tmp/zcompdump-tar'; source '$d/completion/zsh/_garage-hsm'"
+zsh_expect "tar: zsh completion (sourced): 'garage-sign targets pu' -> pull push" zsh-tar1 "pull push " \
+  "$zsh_setup_tar" $'garage-sign targets pu\t'
+zsh_expect "tar: zsh completion (sourced): a file argument ('init -c cr' -> credentials.zip)" zsh-tar2 \
+  "credentials.zip " "$zsh_setup_tar" $'garage-hsm init -c cr\t'
+
 first_line_is "tar: bin/garage-hsm --version" "garage-hsm $version" "$d/bin/garage-hsm" --version
 first_line_is "tar: bin/garage-sign --version" "garage-hsm $version" "$d/bin/garage-sign" --version
 first_line_is "tar: bin/uptane-sign --version" "garage-hsm $version" "$d/bin/uptane-sign" --version
@@ -180,6 +237,41 @@ case $words in
   *--key-name*) pass "deb: bash completion of options, and for the garage-sign name" ;;
   *) fail "deb: bash completion of 'garage-sign targets sign --key-' gave '$words'" ;;
 esac
+
+zsh_setup_deb="PATH='$root/usr/bin':\$PATH; fpath=('$root/usr/share/zsh/vendor-completions' \$fpath); autoload -Uz compinit; compinit -u -d '$tmp/zcompdump-deb'"
+zsh_expect "deb: zsh completion from vendor-completions: 'garage-hsm targ' -> targets" zsh-deb1 \
+  "targets " "$zsh_setup_deb" $'garage-hsm targ\t'
+# a second completion in the same shell (after the first one loaded _garage-hsm): a subcommand's
+# options
+words=$(zsh_complete zsh-deb2 "$zsh_setup_deb" $'garage-hsm targets sign --\t')
+case " $words" in
+  *" --key-name "*" --repo "* | *" --repo "*" --key-name "*)
+    if grep -q 'garage-hsm targets sign --' "$tmp/zsh-deb2.tty" && ! grep -q -i -E 'not found|error|compdef' "$tmp/zsh-deb2.tty"; then
+      pass "deb: zsh completion of a subcommand's options ('garage-hsm targets sign --' -> --key-name, --repo, ...)"
+    else
+      fail "deb: zsh completion printed: $(tr -d '\r' <"$tmp/zsh-deb2.tty" | tail -c 300)"
+    fi
+    ;;
+  *) fail "deb: zsh completion of 'garage-hsm targets sign --' offered '$words'" ;;
+esac
+zsh_expect "deb: zsh completion for the uptane-sign name ('uptane-sign root pu' -> pull push)" zsh-deb3 \
+  "pull push " "$zsh_setup_deb" $'uptane-sign root pu\t'
+
+# Debian's machine-readable copyright file, pointing at base-files' Apache-2.0 text
+copyright=$root/usr/share/doc/garage-hsm/copyright
+if [ "$(head -n 1 "$copyright")" = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" ] &&
+  awk 'BEGIN { RS = "" } /^Files: \*\n/ && /\nLicense: Apache-2.0(\n|$)/ { f = 1 } /^License: Apache-2.0\n/ && /common-licenses\/Apache-2.0/ { l = 1 } END { exit !(f && l) }' "$copyright" &&
+  [ -f /usr/share/common-licenses/Apache-2.0 ] && cmp -s "$root/usr/share/doc/garage-hsm/NOTICE" NOTICE; then
+  pass "deb: DEP-5 copyright (Files: * Apache-2.0, text in /usr/share/common-licenses) and NOTICE"
+else
+  fail "deb: /usr/share/doc/garage-hsm/copyright is not DEP-5 with Files: * under Apache-2.0, or NOTICE is missing"
+fi
+# the pom's default (the project, no personal address); a publisher sets -Ddeb.maintainer
+if field Maintainer | grep -q -E '^[^<>]+ <[^ @<>]+@[^ @<>]+>$' && ! field Maintainer | grep -q example; then
+  pass "deb: Maintainer '$(field Maintainer)'"
+else
+  fail "deb: Maintainer is '$(field Maintainer)'"
+fi
 
 echo "test-dist: $passed checks passed, $failed failed"
 [ "$failed" = 0 ]

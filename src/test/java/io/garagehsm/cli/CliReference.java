@@ -11,6 +11,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -24,8 +27,9 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  * <pre>CliReference OUT</pre>
  *
  * writes {@code OUT/adoc/*.adoc} (picocli-codegen's ManPageGenerator; the build converts them to
- * troff with Asciidoctor's manpage backend), {@code OUT/completion/bash/garage-hsm} and {@code
- * OUT/completion/zsh/garage-hsm.zsh} (picocli's AutoComplete).
+ * troff with Asciidoctor's manpage backend), {@code OUT/completion/bash/garage-hsm} (picocli's
+ * AutoComplete) and {@code OUT/completion/zsh/_garage-hsm} (the same bash functions, run by zsh's
+ * bashcompinit).
  */
 public final class CliReference {
   /** The names the launcher answers to: garage-sign's scripts complete the same way. */
@@ -56,12 +60,11 @@ public final class CliReference {
       throw new IOException("ManPageGenerator failed with exit code " + rc);
     }
 
-    String bash = bashCompletion(cl);
+    String picocli = AutoComplete.bash(NAMES[0], cl);
     Path bashFile = Files.createDirectories(out.resolve("completion/bash")).resolve(NAMES[0]);
-    Files.writeString(bashFile, bash, StandardCharsets.UTF_8);
-    Path zshFile =
-        Files.createDirectories(out.resolve("completion/zsh")).resolve(NAMES[0] + ".zsh");
-    Files.writeString(zshFile, zshCompletion(bash), StandardCharsets.UTF_8);
+    Files.writeString(bashFile, bashCompletion(picocli), StandardCharsets.UTF_8);
+    Path zshFile = Files.createDirectories(out.resolve("completion/zsh")).resolve("_" + NAMES[0]);
+    Files.writeString(zshFile, zshCompletion(picocli), StandardCharsets.UTF_8);
   }
 
   private static void deleteTree(Path dir) throws IOException {
@@ -75,31 +78,78 @@ public final class CliReference {
     }
   }
 
+  private static final String FUNCTION = "_complete_" + NAMES[0];
+
   /** picocli's bash script, also registered for the garage-sign / uptane-sign links. */
-  static String bashCompletion(CommandLine cl) {
-    String script = AutoComplete.bash(NAMES[0], cl);
-    String function = "_complete_" + NAMES[0];
-    if (!script.contains("function " + function + "()")) {
-      throw new IllegalStateException("picocli's completion script has no " + function);
+  static String bashCompletion(String picocli) {
+    if (!picocli.contains("function " + FUNCTION + "()")) {
+      throw new IllegalStateException("picocli's completion script has no " + FUNCTION);
     }
-    StringBuilder sb = new StringBuilder(script);
-    if (!script.endsWith("\n")) {
+    StringBuilder sb = new StringBuilder(picocli);
+    if (!picocli.endsWith("\n")) {
       sb.append('\n');
     }
     sb.append(
         "# garage-hsm also answers as garage-sign and uptane-sign (symlinks to the launcher)\n");
-    sb.append("complete -F ").append(function).append(" -o default");
+    sb.append("complete -F ").append(FUNCTION).append(" -o default");
     for (int i = 1; i < NAMES.length; i++) {
       sb.append(' ').append(NAMES[i]);
     }
     return sb.append('\n').toString();
   }
 
-  /** zsh runs picocli's bash script through bashcompinit; source this file from ~/.zshrc. */
-  static String zshCompletion(String bash) {
-    return "# garage-hsm completion for zsh: add  source /path/to/garage-hsm.zsh  to ~/.zshrc\n"
-        + "autoload -U +X compinit && compinit\n"
+  /** Where picocli's script sets up the shell it finds itself in (bash or zsh). */
+  private static final Pattern SHELL_SETUP =
+      Pattern.compile("(?ms)^if \\[ -n \"\\$BASH_VERSION\" \\]; then$.*?^fi$\n");
+
+  /**
+   * A zsh completion function file ({@code #compdef}, for a folder on {@code $fpath} such as
+   * Debian's /usr/share/zsh/vendor-completions; sourcing it after compinit works too): picocli's
+   * bash functions, run by zsh's own bashcompinit. picocli's zsh set-up is left out because it
+   * changes the user's shell (setopt COMPLETE_ALIASES, a global alias compopt=complete that turns
+   * each compopt call into a stray compdef, and compinit), and so are its complete lines for
+   * garage-hsm.sh / garage-hsm.bash.
+   */
+  static String zshCompletion(String picocli) {
+    if (!picocli.contains("function " + FUNCTION + "()")) {
+      throw new IllegalStateException("picocli's completion script has no " + FUNCTION);
+    }
+    Matcher setup = SHELL_SETUP.matcher(picocli);
+    if (!setup.find()) {
+      throw new IllegalStateException("picocli's completion script has no shell set-up block");
+    }
+    String functions =
+        setup
+            .replaceFirst("")
+            .lines()
+            .filter(l -> !l.startsWith("complete ") && !l.startsWith("#!"))
+            .collect(Collectors.joining("\n", "", "\n"));
+    String names = String.join(" ", NAMES);
+    String register = "-F " + FUNCTION + " -o default";
+    return "#compdef "
+        + names
+        + "\n"
+        + "# zsh completion for garage-hsm (also as garage-sign and uptane-sign), generated\n"
+        + "# from the picocli command model that prints --help: picocli's bash completion\n"
+        + "# functions, run by zsh's bashcompinit.\n"
+        + "# Install: put this file (named _garage-hsm) in a folder on $fpath before compinit\n"
+        + "# runs (Debian's zsh reads /usr/share/zsh/vendor-completions), or source it after\n"
+        + "# compinit in ~/.zshrc.\n"
         + "autoload -U +X bashcompinit && bashcompinit\n"
-        + bash;
+        + functions
+        + "complete "
+        + register
+        + " "
+        + names
+        + "\n"
+        + "# Autoloaded from $fpath for the first completion: complete it too (complete above\n"
+        + "# has sent the later ones straight to _bash_complete).\n"
+        + "if [[ ${funcstack[1]-} = _"
+        + NAMES[0]
+        + " ]]; then\n"
+        + "  _bash_complete "
+        + register
+        + "\n"
+        + "fi\n";
   }
 }

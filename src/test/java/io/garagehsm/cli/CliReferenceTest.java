@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -63,8 +64,16 @@ class CliReferenceTest {
     }
     assertTrue(
         bash.contains("complete -F _complete_garage-hsm -o default garage-sign uptane-sign"), bash);
-    String zsh = Files.readString(out.resolve("completion/zsh/garage-hsm.zsh"));
-    assertTrue(zsh.contains("bashcompinit") && zsh.endsWith(bash), "zsh wraps the bash script");
+    String zsh = Files.readString(out.resolve("completion/zsh/_garage-hsm"));
+    assertTrue(zsh.startsWith("#compdef garage-hsm garage-sign uptane-sign\n"), zsh);
+    assertTrue(zsh.contains("bashcompinit") && zsh.contains("function _complete_garage-hsm()"));
+    // the bash functions as they are, without picocli's set-up that changes the user's shell
+    assertTrue(
+        zsh.contains(
+            bash.substring(bash.indexOf("function _picocli_garage-hsm()"))
+                .replaceAll("(?m)^(complete |# garage-hsm also answers ).*\n", "")),
+        "zsh runs the same functions as bash");
+    assertFalse(zsh.contains("COMPLETE_ALIASES") || zsh.contains("alias compopt"), zsh);
   }
 
   private static void collect(CommandLine c, List<CommandLine> into) {
