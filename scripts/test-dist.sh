@@ -190,6 +190,17 @@ else
   fail "deb: dpkg-query: $(dpkg-query --root="$root" -W garage-hsm 2>&1)"
 fi
 first_line_is "deb: /usr/bin/garage-hsm --version" "garage-hsm $version" "$root/usr/bin/garage-hsm" --version
+# all of --version: version, the commit it was built from, the Java runtime, the PKCS#11 wrapper
+"$root/usr/bin/garage-hsm" --version >"$tmp/version" 2>&1 || true
+want_commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [ "$(sed -n 2p "$tmp/version")" = "commit: $want_commit" ] &&
+  sed -n 3p "$tmp/version" | grep -q -E '^java: (1[7-9]|[2-9][0-9])(\.[0-9]+)* \(' &&
+  sed -n 4p "$tmp/version" | grep -q -E '^pkcs11 wrapper: ipkcs11wrapper [0-9]+\.[0-9]+' &&
+  [ "$(wc -l <"$tmp/version")" = 4 ]; then
+  pass "deb: --version names the commit ($want_commit), the Java runtime and the PKCS#11 wrapper"
+else
+  fail "deb: --version printed: $(tr '\n' '|' <"$tmp/version")"
+fi
 first_line_is "deb: /usr/share/garage-hsm/bin/garage-sign --version" "garage-hsm $version" \
   "$root/usr/share/garage-hsm/bin/garage-sign" --version
 if [ ! -e "$root/usr/bin/garage-sign" ] && [ ! -e "$root/usr/bin/uptane-sign" ]; then
