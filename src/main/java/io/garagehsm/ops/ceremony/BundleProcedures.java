@@ -9,6 +9,8 @@ import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.OperationResult;
+import io.garagehsm.ops.SigningKey;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.MetadataSigner;
@@ -97,10 +99,17 @@ public final class BundleProcedures {
    * @param file where it was written
    * @param details what the transcript records
    */
-  public record Exported(SigningBundle bundle, Path file, ObjectNode details) {
+  public record Exported(SigningBundle bundle, Path file, ObjectNode details)
+      implements OperationResult {
     /** The line {@code ceremony export} ends with. */
+    @Override
     public String summary() {
       return "signing bundle for " + bundle.role() + ".json saved to " + file;
+    }
+
+    @Override
+    public ObjectNode toJson() {
+      return BundleResultJson.of("ceremony export", bundle, file, null, null);
     }
   }
 
@@ -115,6 +124,34 @@ public final class BundleProcedures {
     details.put("signed_sha256", b.signedSha256());
     details.put("unsigned_sha256", b.unsignedSha256());
     return new Exported(b, output, details);
+  }
+
+  /**
+   * A bundle signed by {@link #signTo}.
+   *
+   * @param bundle the bundle with the new signature
+   * @param file where it was written
+   * @param key the key that signed
+   */
+  public record Signed(SigningBundle bundle, Path file, SigningKey key) implements OperationResult {
+    /** The line {@code ceremony sign} ends with. */
+    @Override
+    public String summary() {
+      return "signed bundle saved to " + file;
+    }
+
+    @Override
+    public ObjectNode toJson() {
+      return BundleResultJson.of("ceremony sign", bundle, file, null, key);
+    }
+  }
+
+  /** {@code ceremony sign}: {@link #sign} and write the signed bundle to {@code output}. */
+  public static Signed signTo(
+      SigningBundle bundle, Signer signer, String keyName, Instant now, String host, Path output) {
+    SigningBundle out = sign(bundle, signer, keyName, now, host);
+    out.write(output);
+    return new Signed(out, output, SigningKey.of(keyName, signer));
   }
 
   /**
@@ -167,18 +204,42 @@ public final class BundleProcedures {
    * @param met whether every threshold is met
    * @param written the role file written, or null
    * @param merged the bundle with every signature collected
+   * @param output where the merged bundle was written when a threshold is not met, or null
    * @param details what the transcript records
    */
   public record MergeResult(
-      String progress, boolean met, Path written, SigningBundle merged, ObjectNode details) {}
+      String progress,
+      boolean met,
+      Path written,
+      SigningBundle merged,
+      Path output,
+      ObjectNode details)
+      implements OperationResult {
+    /** The line {@code ceremony merge} ends with. */
+    @Override
+    public String summary() {
+      return met
+          ? "signed " + merged.role() + ".json saved to " + written
+          : "thresholds not met yet; merged bundle saved to " + output;
+    }
+
+    @Override
+    public ObjectNode toJson() {
+      return BundleResultJson.of("ceremony merge", merged, output, written, null);
+    }
+  }
 
   /**
    * Re-verifies every bundle against its own bytes and against the repository (same unsigned file,
    * same trusted root, content derived from the unsigned role), collects the signatures, and writes
-   * {@code roles/<role>.json} when every threshold is met. Otherwise, with {@code partial}, returns
-   * the merged bundle for more signatures; without, fails naming the progress.
+   * {@code roles/<role>.json} when every threshold is met. Otherwise, with {@code partial}, writes
+   * the merged bundle to {@code output} for more signatures; without, fails naming the progress.
    */
-  public static MergeResult merge(Repository repo, List<SigningBundle> bundles, boolean partial) {
+  public static MergeResult merge(
+      Repository repo, List<SigningBundle> bundles, boolean partial, Path output) {
+    if (partial && output == null) {
+      throw new IllegalArgumentException("a partial merge needs an output file");
+    }
     if (bundles.isEmpty()) {
       throw new CeremonyException(
           "no bundle given", "pass one or more files 'ceremony sign' wrote");
@@ -280,8 +341,10 @@ public final class BundleProcedures {
         repo.writeSignedRole(role, out);
         written = repo.signedFile(role);
         details.put("written", written.toString());
+      } else {
+        merged.write(output);
       }
-      return new MergeResult(progress, met, written, merged, details);
+      return new MergeResult(progress, met, written, merged, met ? null : output, details);
     }
   }
 

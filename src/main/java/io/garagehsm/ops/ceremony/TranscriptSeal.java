@@ -6,6 +6,8 @@ import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.OperationResult;
+import io.garagehsm.ops.SigningKey;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.MetadataSigner;
 import io.garagehsm.signing.Signer;
@@ -21,22 +23,43 @@ public final class TranscriptSeal {
   /**
    * A seal made by {@link #seal}.
    *
+   * @param file the transcript
    * @param lines the lines it covers (1 to lines)
    * @param head the SHA-256 of the last line it covers
+   * @param key the key that signed the seal
    * @param details the {@code details} of the closing line ({@code {"seal": …}})
    */
-  public record Sealed(int lines, String head, ObjectNode details) {
+  public record Sealed(Path file, int lines, String head, SigningKey key, ObjectNode details)
+      implements OperationResult {
     /** The line {@code ceremony close} ends with. */
-    public String summary(String keyName) {
-      return "transcript sealed: lines 1-" + lines + ", head " + head + ", key '" + keyName + "'";
+    @Override
+    public String summary() {
+      return "transcript sealed: lines 1-"
+          + lines
+          + ", head "
+          + head
+          + ", key '"
+          + key.name()
+          + "'";
+    }
+
+    @Override
+    public ObjectNode toJson() {
+      ObjectNode o = MetadataJson.object();
+      o.put("command", "ceremony close");
+      o.put("transcript", file.toString());
+      o.put("lines", lines);
+      o.put("head", head);
+      o.set("key", key.toJson());
+      return o;
     }
   }
 
   /**
-   * Signs the transcript's current head with {@code signer}; the caller appends the closing line
-   * with {@link Sealed#details()}.
+   * Signs the transcript's current head with {@code signer} (the key {@code keyName}); the caller
+   * appends the closing line with {@link Sealed#details()}.
    */
-  public static Sealed seal(Repository repo, Signer signer) {
+  public static Sealed seal(Repository repo, Signer signer, String keyName) {
     Transcript t = Transcript.ofRepository(repo.dir());
     List<String> lines = t.lines();
     if (lines.isEmpty()) {
@@ -56,7 +79,7 @@ public final class TranscriptSeal {
     seal.put("sig", sig.sigBase64());
     ObjectNode details = MetadataJson.object();
     details.set("seal", seal);
-    return new Sealed(lines.size(), head, details);
+    return new Sealed(t.file(), lines.size(), head, SigningKey.of(keyName, signer), details);
   }
 
   /** Checks the repository's transcript (or {@code file}) against the repository's keys. */
