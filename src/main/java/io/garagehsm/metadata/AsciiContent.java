@@ -23,11 +23,7 @@ public final class AsciiContent {
     }
     String bad = find(node, root);
     if (bad != null) {
-      throw new MetadataException(
-          bad
-              + " contains a non-ASCII character; ota-tuf and aktualizr canonicalise it"
-              + " differently, so devices would reject the signature",
-          "use ASCII only in metadata (e.g. spell 'cafe' for 'caf\u00e9')");
+      throw nonAscii(bad);
     }
   }
 
@@ -63,12 +59,7 @@ public final class AsciiContent {
     if (node.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        String child = path + member(e.getKey());
-        int at = firstNonAscii(e.getKey());
-        if (at >= 0) {
-          return "the key " + child + " (" + describe(e.getKey(), at) + ")";
-        }
-        String bad = find(e.getValue(), child);
+        String bad = findInMember(path, e.getKey(), e.getValue());
         if (bad != null) {
           return bad;
         }
@@ -84,6 +75,28 @@ public final class AsciiContent {
     return null;
   }
 
+  /**
+   * {@link #find} for one member {@code key: value} of the object at {@code path}: the key is
+   * checked before the value.
+   */
+  static String findInMember(String path, String key, JsonNode value) {
+    String child = path + member(key);
+    int at = firstNonAscii(key);
+    if (at >= 0) {
+      return "the key " + child + " (" + describe(key, at) + ")";
+    }
+    return find(value, child);
+  }
+
+  /** The error for a non-ASCII field found by {@link #find}. */
+  static MetadataException nonAscii(String bad) {
+    return new MetadataException(
+        bad
+            + " contains a non-ASCII character; ota-tuf and aktualizr canonicalise it"
+            + " differently, so devices would reject the signature",
+        "use ASCII only in metadata (e.g. spell 'cafe' for 'caf\u00e9')");
+  }
+
   private static String member(String key) {
     return key.matches("[A-Za-z_][A-Za-z0-9_]*") ? "." + key : "[\"" + ascii(key) + "\"]";
   }
@@ -97,6 +110,10 @@ public final class AsciiContent {
     StringBuilder b = new StringBuilder();
     s.codePoints().forEach(cp -> b.append(cp < 0x80 && cp >= 0x20 ? (char) cp : '?'));
     return b.toString();
+  }
+
+  static boolean isAscii(String s) {
+    return firstNonAscii(s) < 0;
   }
 
   private static int firstNonAscii(String s) {

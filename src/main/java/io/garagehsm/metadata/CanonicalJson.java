@@ -46,6 +46,28 @@ public final class CanonicalJson {
     return HexFormat.of().formatHex(out.digest());
   }
 
+  /**
+   * Canonical bytes of {@code "key":value} (one member of an object), for encoders that sort the
+   * members of a large object themselves. Reuses its buffer between calls; not thread-safe.
+   */
+  static final class MemberEncoder {
+    private final Out out = new Out(1 << 12, null);
+
+    byte[] member(String key, JsonNode value) {
+      out.reset();
+      writeString(key, out);
+      out.write(':');
+      write(value, out);
+      return out.toByteArray();
+    }
+
+    byte[] value(JsonNode value) {
+      out.reset();
+      write(value, out);
+      return out.toByteArray();
+    }
+  }
+
   static byte[] sha256(byte[] data) {
     return sha256().digest(data);
   }
@@ -184,6 +206,13 @@ public final class CanonicalJson {
       full.add(count == buf.length ? buf : Arrays.copyOf(buf, count));
       fullBytes += count;
       buf = new byte[Math.max(Math.min(buf.length * 2, MAX_CHUNK), n)];
+      count = 0;
+    }
+
+    /** Empties the sink for reuse (no digest). */
+    void reset() {
+      full.clear();
+      fullBytes = 0;
       count = 0;
     }
 

@@ -1,5 +1,6 @@
 package io.garagehsm.metadata;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,11 +45,62 @@ public final class InputFile {
     } catch (NoSuchFileException e) {
       throw new MetadataException(file + " does not exist", null, e);
     } catch (IOException e) {
-      throw new MetadataException(
-          "cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage(),
-          null,
-          e);
+      throw unreadable(file, e);
     }
+  }
+
+  /**
+   * Opens a regular file for streaming with the limits and errors of {@link #read}: its size is
+   * checked first, and reading more than {@code max} bytes (a file that grows) fails the same way.
+   * Read errors on the stream are plain IOExceptions; {@link #unreadable} words them.
+   */
+  public static InputStream open(Path file, long max, String kind) {
+    try {
+      if (Files.size(file) > max) {
+        throw tooLarge(file, max, kind);
+      }
+      InputStream in = Files.newInputStream(file);
+      return new FilterInputStream(in) {
+        private long count;
+
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          if (b >= 0) {
+            counted(1);
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          int n = super.read(b, off, len);
+          if (n > 0) {
+            counted(n);
+          }
+          return n;
+        }
+
+        private void counted(int n) {
+          count += n;
+          if (count > max) {
+            throw tooLarge(file, max, kind);
+          }
+        }
+      };
+    } catch (NoSuchFileException e) {
+      throw new MetadataException(file + " does not exist", null, e);
+    } catch (IOException e) {
+      throw unreadable(file, e);
+    }
+  }
+
+  /** The error for a file that cannot be read. */
+  public static MetadataException unreadable(Path file, IOException e) {
+    return new MetadataException(
+        "cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage(),
+        null,
+        e);
   }
 
   private static MetadataException tooLarge(Path file, long max, String kind) {

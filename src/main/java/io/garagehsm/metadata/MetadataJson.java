@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,12 +86,119 @@ public final class MetadataJson {
       }
       return node;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      // limit errors (nesting depth, string or number length) carry no location
-      String reason = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
-      String at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
-      throw new MetadataException(what + " is not valid JSON: " + reason + at, null, e);
+      throw invalid(e, what);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The one-line error for JSON the parser refused. */
+  static MetadataException invalid(
+      com.fasterxml.jackson.core.JsonProcessingException e, String what) {
+    // limit errors (nesting depth, string or number length) carry no location
+    String reason = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
+    String at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
+    return new MetadataException(what + " is not valid JSON: " + reason + at, null, e);
+  }
+
+  /** A parser over a stream with the same rules as {@link #parse} (strict duplicate keys). */
+  static JsonParser parser(InputStream in) throws IOException {
+    return STREAMING.createParser(in);
+  }
+
+  /**
+   * {@link #FACTORY} without interning field names: a streamed targets file has one name per
+   * target, and interning 100k names that are used once costs more than it saves.
+   */
+  private static final JsonFactory STREAMING =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+          .build();
+
+  /** A generator in garage-sign's pretty file style; the stream stays open when it is closed. */
+  static JsonGenerator prettyGenerator(OutputStream out) throws IOException {
+    JsonGenerator g = FACTORY.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    g.setPrettyPrinter(PRETTY.createInstance());
+    return g;
+  }
+
+  /**
+   * Copies the value at the parser's current token to the generator, as {@link #readValue} then
+   * {@link #writeTree} would (numbers as their literal), without building it.
+   */
+  static void copyValue(JsonParser p, JsonGenerator g) throws IOException {
+    switch (p.currentToken()) {
+      case START_OBJECT -> {
+        g.writeStartObject();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          g.writeFieldName(p.currentName());
+          p.nextToken();
+          copyValue(p, g);
+        }
+        g.writeEndObject();
+      }
+      case START_ARRAY -> {
+        g.writeStartArray();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          copyValue(p, g);
+        }
+        g.writeEndArray();
+      }
+      case VALUE_STRING ->
+          g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> g.writeNumber(p.getText());
+      case VALUE_TRUE -> g.writeBoolean(true);
+      case VALUE_FALSE -> g.writeBoolean(false);
+      case VALUE_NULL -> g.writeNull();
+      default -> throw new MetadataException("unexpected JSON token " + p.currentToken());
+    }
+  }
+
+  /**
+   * Writes a tree token by token, as Jackson's node serialisers do ({@link RawNumber} as its
+   * literal), without a serializer provider: the streaming targets path writes 100k small trees.
+   */
+  static void writeTree(JsonGenerator g, JsonNode n) throws IOException {
+    switch (n.getNodeType()) {
+      case OBJECT -> {
+        g.writeStartObject();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          g.writeFieldName(e.getKey());
+          writeTree(g, e.getValue());
+        }
+        g.writeEndObject();
+      }
+      case ARRAY -> {
+        g.writeStartArray();
+        for (JsonNode v : n) {
+          writeTree(g, v);
+        }
+        g.writeEndArray();
+      }
+      case STRING -> g.writeString(n.textValue());
+      case BOOLEAN -> g.writeBoolean(n.booleanValue());
+      case NULL -> g.writeNull();
+      case NUMBER -> {
+        switch (n.numberType()) {
+          case INT -> g.writeNumber(n.intValue());
+          case LONG -> g.writeNumber(n.longValue());
+          case BIG_INTEGER -> g.writeNumber(n.bigIntegerValue());
+          case BIG_DECIMAL -> g.writeNumber(n.decimalValue());
+          case FLOAT -> g.writeNumber(n.floatValue());
+          default -> g.writeNumber(n.doubleValue());
+        }
+      }
+      case POJO -> {
+        Object v = ((com.fasterxml.jackson.databind.node.POJONode) n).getPojo();
+        if (!(v instanceof RawNumber r)) {
+          throw new IllegalArgumentException("not JSON: " + v);
+        }
+        g.writeNumber(r.literal());
+      }
+      default -> throw new IllegalArgumentException("not JSON: " + n.getNodeType());
     }
   }
 
@@ -174,6 +282,11 @@ public final class MetadataJson {
     return read(p, new HashMap<>());
   }
 
+  /** Builds the tree of the value at the parser's current token (no strings shared). */
+  static JsonNode readValue(JsonParser p) throws IOException {
+    return read(p, null);
+  }
+
   /**
    * Builds the tree. Two memory savings matter for large targets files (100k targets are 55 MB of
    * JSON; trees dominate the heap of {@code targets sign}): equal short strings (names, versions,
@@ -206,7 +319,7 @@ public final class MetadataJson {
       }
       case VALUE_STRING -> {
         String text = p.getText();
-        if (text.length() > SHARED_STRING_MAX) {
+        if (strings == null || text.length() > SHARED_STRING_MAX) {
           return NODES.textNode(text);
         }
         return strings.computeIfAbsent(text, NODES::textNode);

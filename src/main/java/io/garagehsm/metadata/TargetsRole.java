@@ -52,23 +52,12 @@ public final class TargetsRole {
     if (signed == null || !signed.isObject()) {
       throw new MetadataException(what + " is not a targets object");
     }
-    JsonNode type = signed.get("_type");
-    if (type == null || !type.isTextual() || !"targets".equalsIgnoreCase(type.textValue())) {
-      throw new MetadataException(
-          what + " is not a targets role (_type is " + (type == null ? "missing" : type) + ")");
-    }
-    JsonNode exp = signed.get("expires");
-    if (exp == null || !exp.isTextual()) {
-      throw new MetadataException(what + " has no \"expires\" date");
-    }
-    Instant expires = Expiry.parse(exp.textValue(), what + " expires");
-    JsonNode v = signed.get("version");
-    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
-      throw new MetadataException(what + " has no valid \"version\" (a non-negative integer)");
-    }
+    checkType(signed.get("_type"), what);
+    Instant expires = expiresOf(signed.get("expires"), what);
+    int version = versionOf(signed.get("version"), what);
     JsonNode t = signed.get("targets");
     if (t == null || !t.isObject()) {
-      throw new MetadataException(what + " has no \"targets\" object");
+      throw noTargets(what);
     }
     LinkedHashMap<String, ObjectNode> items = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = t.fields(); it.hasNext(); ) {
@@ -76,20 +65,87 @@ public final class TargetsRole {
       checkFilename(e.getKey(), what);
       items.put(e.getKey(), item(e.getValue(), what + " target \"" + e.getKey() + "\""));
     }
-    JsonNode d = signed.get("delegations");
-    ObjectNode delegations = null;
-    if (d != null && !d.isNull()) {
-      if (!d.isObject()) {
-        throw new MetadataException(what + " \"delegations\" is not an object");
-      }
-      delegations = ((ObjectNode) d).deepCopy();
-    }
-    JsonNode c = signed.get("custom");
-    JsonNode custom = c == null || c.isNull() ? null : c.deepCopy();
-    return new TargetsRole(expires, v.intValue(), items, delegations, custom);
+    ObjectNode delegations = delegationsOf(signed.get("delegations"), what);
+    JsonNode custom = customOf(signed.get("custom"));
+    return new TargetsRole(expires, version, items, delegations, custom);
   }
 
-  private static ObjectNode item(JsonNode n, String what) {
+  // The checks of the top-level fields, in the order of(...) makes them; StreamedTargets makes
+  // the same ones on the fields it collected, so both paths give the same first error.
+
+  static void checkType(JsonNode type, String what) {
+    if (type == null || !type.isTextual() || !"targets".equalsIgnoreCase(type.textValue())) {
+      throw new MetadataException(
+          what + " is not a targets role (_type is " + (type == null ? "missing" : type) + ")");
+    }
+  }
+
+  static Instant expiresOf(JsonNode exp, String what) {
+    if (exp == null || !exp.isTextual()) {
+      throw new MetadataException(what + " has no \"expires\" date");
+    }
+    return Expiry.parse(exp.textValue(), what + " expires");
+  }
+
+  static int versionOf(JsonNode v, String what) {
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+      throw new MetadataException(what + " has no valid \"version\" (a non-negative integer)");
+    }
+    return v.intValue();
+  }
+
+  static MetadataException noTargets(String what) {
+    return new MetadataException(what + " has no \"targets\" object");
+  }
+
+  static ObjectNode delegationsOf(JsonNode d, String what) {
+    if (d == null || d.isNull()) {
+      return null;
+    }
+    if (!d.isObject()) {
+      throw new MetadataException(what + " \"delegations\" is not an object");
+    }
+    return ((ObjectNode) d).deepCopy();
+  }
+
+  static JsonNode customOf(JsonNode c) {
+    return c == null || c.isNull() ? null : c.deepCopy();
+  }
+
+  /** One target item re-encoded as ota-tuf does (hashes, length, custom); errors name it. */
+  static ObjectNode item(JsonNode n, String what) {
+    checkItem(n, what);
+    ObjectNode o = MetadataJson.object();
+    o.set("hashes", n.get("hashes").deepCopy());
+    o.set("length", n.get("length").deepCopy());
+    JsonNode custom = n.get("custom");
+    if (custom != null && !custom.isNull()) {
+      o.set("custom", custom.deepCopy());
+    }
+    return o;
+  }
+
+  /**
+   * True when {@link #item} would give {@code n} back unchanged: its fields are exactly {@code
+   * hashes, length} or {@code hashes, length, custom} (not null), in this order, as garage-sign
+   * writes them. Call after {@link #checkItem}.
+   */
+  static boolean isReencoded(JsonNode n) {
+    Iterator<String> names = n.fieldNames();
+    if (!names.hasNext() || !names.next().equals("hashes")) {
+      return false;
+    }
+    if (!names.hasNext() || !names.next().equals("length")) {
+      return false;
+    }
+    if (!names.hasNext()) {
+      return true;
+    }
+    return names.next().equals("custom") && !n.get("custom").isNull() && !names.hasNext();
+  }
+
+  /** The checks of {@link #item}. */
+  static void checkItem(JsonNode n, String what) {
     if (!n.isObject()) {
       throw new MetadataException(what + " is not an object");
     }
@@ -107,14 +163,6 @@ public final class TargetsRole {
     if (len == null || !len.isIntegralNumber() || !len.canConvertToLong() || len.longValue() < 0) {
       throw new MetadataException(what + " has no valid \"length\" (a non-negative integer)");
     }
-    ObjectNode o = MetadataJson.object();
-    o.set("hashes", hashes.deepCopy());
-    o.set("length", len.deepCopy());
-    JsonNode custom = n.get("custom");
-    if (custom != null && !custom.isNull()) {
-      o.set("custom", custom.deepCopy());
-    }
-    return o;
   }
 
   /** Target filenames: 1 to 253 characters, no {@code ..} (libtuf's TargetFilename). */

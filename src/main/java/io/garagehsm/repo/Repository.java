@@ -6,6 +6,7 @@ import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.StreamedTargets;
 import io.garagehsm.metadata.TargetsRole;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -170,6 +171,12 @@ public final class Repository {
     return Optional.of(SignedMetadata.fromJson(MetadataJson.read(f), f.toString()));
   }
 
+  /** Writes roles/&lt;role&gt;.json atomically from a stream of its file form (large roles). */
+  public void writeSignedRole(String role, AtomicFiles.Content content) {
+    ensureRoleDirs();
+    AtomicFiles.write(signedFile(role), AtomicFiles.PUBLIC, content);
+  }
+
   public void writeSignedRole(String role, SignedMetadata md) {
     ensureRoleDirs();
     ObjectNode json = md.toJson();
@@ -191,18 +198,30 @@ public final class Repository {
 
   /** The unsigned targets role, decoded as ota-tuf's codec does; says how to get one if absent. */
   public TargetsRole unsignedTargets() {
-    ObjectNode n =
-        unsignedRole("targets")
-            .orElseThrow(
-                () ->
-                    new RepoException(
-                        unsignedFile("targets") + " does not exist",
-                        "run 'targets pull -r "
-                            + name
-                            + "', or 'targets init -r "
-                            + name
-                            + " --version <n> --expires <date>'"));
+    ObjectNode n = unsignedRole("targets").orElseThrow(this::noUnsignedTargets);
     return TargetsRole.of(n, unsignedFile("targets").toString());
+  }
+
+  /**
+   * The unsigned targets role read by streaming ({@code targets sign}: no tree of a large file),
+   * with the same checks and errors as {@link #unsignedTargets()}.
+   */
+  public StreamedTargets unsignedTargetsStreamed() {
+    Path f = unsignedFile("targets");
+    if (!Files.isRegularFile(f)) {
+      throw noUnsignedTargets();
+    }
+    return StreamedTargets.read(f);
+  }
+
+  private RepoException noUnsignedTargets() {
+    return new RepoException(
+        unsignedFile("targets") + " does not exist",
+        "run 'targets pull -r "
+            + name
+            + "', or 'targets init -r "
+            + name
+            + " --version <n> --expires <date>'");
   }
 
   /** The unsigned root role; says how to get one if absent. */
