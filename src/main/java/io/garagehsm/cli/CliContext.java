@@ -1,5 +1,6 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.ops.ceremony.TranscriptRecorder;
 import io.garagehsm.pkcs11.BackendOptions;
@@ -129,6 +130,11 @@ public final class CliContext implements io.garagehsm.ops.Progress {
             + ") signs with "
             + s.location());
     return s;
+  }
+
+  /** What the procedures of ops run with: this invocation's servers, keys, clock and stderr. */
+  public OperationContext operations() {
+    return new OperationContext(repo -> ServerAccess.client(this, repo), this::signer, clock, this);
   }
 
   /** Opens token signers through {@link #tokens()}, which is set up only when first needed. */

@@ -41,7 +41,7 @@ final class DelegationsPullCommand implements Callable<Integer> {
           "add -o <file>");
     }
     PullDelegation.Result result =
-        new PullDelegation(repo -> ServerAccess.client(ctx, repo))
+        new PullDelegation(ctx.operations())
             .run(new PullDelegation.Request(ctx.repo(repoOption.repo), roleName, file));
     if (file == null) {
       byte[] b = result.document();

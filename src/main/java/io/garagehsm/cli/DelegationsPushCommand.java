@@ -35,8 +35,7 @@ final class DelegationsPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PushDelegation push =
-        new PushDelegation(repo -> ServerAccess.client(ctx, repo), ctx.clock(), ctx);
+    PushDelegation push = new PushDelegation(ctx.operations());
     return output.report(
         ctx, push.run(new PushDelegation.Request(ctx.repo(repoOption.repo), roleName, input)));
   }

@@ -1,7 +1,6 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.ops.rotation.MoveOffline;
-import io.garagehsm.ops.targets.PullTargets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,17 +66,7 @@ final class MoveOfflineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    MoveOffline procedure =
-        new MoveOffline(
-            ctx::signer,
-            repo -> ServerAccess.client(ctx, repo),
-            (repo, client, root) ->
-                ctx.info(
-                    new PullTargets(r -> client, ctx.clock(), ctx)
-                        .pull(new PullTargets.Request(repo, false, false), client, root)
-                        .summary()),
-            ctx.clock(),
-            ctx);
+    MoveOffline procedure = new MoveOffline(ctx.operations());
     return output.report(
         ctx,
         procedure.run(

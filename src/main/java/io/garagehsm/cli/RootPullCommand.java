@@ -27,7 +27,7 @@ final class RootPullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RootPull pull = new RootPull(repo -> ServerAccess.client(ctx, repo), ctx.clock(), ctx);
+    RootPull pull = new RootPull(ctx.operations());
     return output.report(ctx, pull.run(new RootPull.Request(ctx.repo(repoOption.repo), force)));
   }
 }

@@ -20,7 +20,7 @@ final class RootPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RootPush push = new RootPush(repo -> ServerAccess.client(ctx, repo), ctx.clock(), ctx);
+    RootPush push = new RootPush(ctx.operations());
     return output.report(ctx, push.run(new RootPush.Request(ctx.repo(repoOption.repo))));
   }
 }

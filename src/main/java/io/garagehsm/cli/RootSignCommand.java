@@ -69,8 +69,7 @@ final class RootSignCommand implements Callable<Integer> {
       ctx.warn("--expires/--expire-after are ignored with --signatures");
     }
     RootSigning signing =
-        new RootSigning(
-            ctx::signer, uri -> ctx.tokens().present(uri), ctx.prompter(), ctx.clock(), ctx);
+        new RootSigning(ctx.operations(), uri -> ctx.tokens().present(uri), ctx.prompter());
     return output.report(
         ctx,
         signing.run(

@@ -37,7 +37,7 @@ final class TargetsPullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PullTargets pull = new PullTargets(repo -> ServerAccess.client(ctx, repo), ctx.clock(), ctx);
+    PullTargets pull = new PullTargets(ctx.operations());
     return output.report(
         ctx, pull.run(new PullTargets.Request(ctx.repo(repoOption.repo), checksumOnly, force)));
   }

@@ -22,7 +22,7 @@ final class TargetsPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PushTargets push = new PushTargets(repo -> ServerAccess.client(ctx, repo), ctx.clock(), ctx);
+    PushTargets push = new PushTargets(ctx.operations());
     return output.report(ctx, push.run(ctx.repo(repoOption.repo)));
   }
 }

@@ -45,7 +45,7 @@ final class TargetsUploadCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     UploadTarget.Result result =
-        new UploadTarget(repo -> ServerAccess.client(ctx, repo))
+        new UploadTarget(ctx.operations())
             .run(
                 new UploadTarget.Request(
                     ctx.repo(repoOption.repo),

@@ -177,6 +177,15 @@ public final class Repository {
     AtomicFiles.write(signedFile(role), AtomicFiles.PUBLIC, content);
   }
 
+  /**
+   * {@code roles/<role>.json}; when there is none, a failure naming it with {@code hint} (how to
+   * make it).
+   */
+  public SignedMetadata requireSignedRole(String role, String hint) {
+    return signedRole(role)
+        .orElseThrow(() -> new RepoException(signedFile(role) + " does not exist", hint));
+  }
+
   public void writeSignedRole(String role, SignedMetadata md) {
     ensureRoleDirs();
     ObjectNode json = md.toJson();

@@ -3,12 +3,11 @@ package io.garagehsm.ops.delegations;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationResult;
 import io.garagehsm.repo.AtomicFiles;
 import io.garagehsm.repo.Repository;
-import io.garagehsm.server.TufServerClient;
 import java.nio.file.Path;
-import java.util.function.Function;
 
 /** {@code delegations pull}: GET a delegated targets role, to a file or for the caller to print. */
 public final class PullDelegation {
@@ -46,17 +45,17 @@ public final class PullDelegation {
     }
   }
 
-  private final Function<Repository, TufServerClient> servers;
+  private final OperationContext ops;
 
-  public PullDelegation(Function<Repository, TufServerClient> servers) {
-    this.servers = servers;
+  public PullDelegation(OperationContext ops) {
+    this.ops = ops;
   }
 
   public Result run(Request request) {
     Repository repo = request.repo();
     PushDelegation.requireReposerver(repo);
     PushDelegation.checkName(request.roleName());
-    JsonNode json = servers.apply(repo).delegation(request.roleName());
+    JsonNode json = ops.server(repo).delegation(request.roleName());
     byte[] doc = MetadataJson.pretty(json);
     if (request.output() != null) {
       AtomicFiles.write(request.output(), doc, AtomicFiles.PUBLIC);

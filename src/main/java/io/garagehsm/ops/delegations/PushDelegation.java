@@ -5,17 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufSignature;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
-import java.util.function.Function;
 
 /** {@code delegations push}: PUT a signed delegated targets role to the reposerver. */
 public final class PushDelegation {
@@ -60,15 +57,10 @@ public final class PushDelegation {
     }
   }
 
-  private final Function<Repository, TufServerClient> servers;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
-  public PushDelegation(
-      Function<Repository, TufServerClient> servers, Clock clock, Progress progress) {
-    this.servers = servers;
-    this.clock = clock;
-    this.progress = progress;
+  public PushDelegation(OperationContext ops) {
+    this.ops = ops;
   }
 
   /** Delegations live on image repositories only. */
@@ -106,8 +98,8 @@ public final class PushDelegation {
           input + " has no signatures",
           "sign it first: 'delegations sign -k <key> -i " + input + "'");
     }
-    servers.apply(repo).pushDelegation(request.roleName(), json);
-    ExpiryWarning.check(progress, clock.instant(), "delegation " + request.roleName(), md);
+    ops.server(repo).pushDelegation(request.roleName(), json);
+    ops.warnExpiry("delegation " + request.roleName(), md);
     return new Result(
         request.roleName(),
         md.version(),

@@ -3,18 +3,15 @@ package io.garagehsm.ops.root;
 import io.garagehsm.metadata.CanonicalJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * {@code root pull}: fetches the server's root and, for a reposerver repository, validates the
@@ -31,20 +28,16 @@ public final class RootPull {
    */
   public record Request(Repository repo, boolean force) {}
 
-  private final Function<Repository, TufServerClient> servers;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
-  public RootPull(Function<Repository, TufServerClient> servers, Clock clock, Progress progress) {
-    this.servers = servers;
-    this.clock = clock;
-    this.progress = progress;
+  public RootPull(OperationContext ops) {
+    this.ops = ops;
   }
 
   public RootResult run(Request rq) {
     Repository repo = rq.repo();
     try (RepoLock lock = repo.lock()) {
-      TufServerClient client = servers.apply(repo);
+      TufServerClient client = ops.server(repo);
       SignedMetadata server = client.root();
       RootRole sr = RootRole.of(server, "root.json from " + client.server()).requireValid();
       SignedMetadata.Verification self = sr.verify(server, RootRole.ROOT);
@@ -75,9 +68,10 @@ public final class RootPull {
       }
       repo.writeSignedRole(RootRole.ROOT, server);
       repo.writeUnsignedRole(RootRole.ROOT, server.signed());
-      ExpiryWarning.check(progress, clock.instant(), "root.json v" + sr.version(), server);
-      progress.info("Pulled root.json");
-      return RootResult.pulled(
+      ops.warnExpiry("root.json v" + sr.version(), server);
+      ops.progress().info("Pulled root.json");
+      return RootResult.of(
+          "root pull",
           client.server().toString(),
           sr,
           self,
@@ -139,30 +133,24 @@ public final class RootPull {
             v + ".root.json has version " + nr.version() + ", expected " + v,
             "the chain is broken on the server; contact its operator");
       }
-      SignedMetadata.Verification byOld = prev.verify(next, RootRole.ROOT);
-      if (!byOld.thresholdMet()) {
-        throw chainError(
-            "root v"
-                + v
-                + " is not signed by a threshold of the root keys of v"
-                + (v - 1)
-                + ": "
-                + byOld.describe(),
-            "this root was not authorised by its predecessor; do not trust it");
-      }
-      SignedMetadata.Verification byNew = nr.verify(next, RootRole.ROOT);
-      if (!byNew.thresholdMet()) {
-        throw chainError(
-            "root v"
-                + v
-                + " is not signed by a threshold of its own root keys: "
-                + byNew.describe(),
-            "this root is not valid; do not trust it");
-      }
+      requireThreshold(
+          prev.verify(next, RootRole.ROOT),
+          "root v" + v + " is not signed by a threshold of the root keys of v" + (v - 1),
+          "this root was not authorised by its predecessor; do not trust it");
+      requireThreshold(
+          nr.verify(next, RootRole.ROOT),
+          "root v" + v + " is not signed by a threshold of its own root keys",
+          "this root is not valid; do not trust it");
       checked.add(v);
       prev = nr;
     }
     return checked;
+  }
+
+  private static void requireThreshold(SignedMetadata.Verification v, String notMet, String hint) {
+    if (!v.thresholdMet()) {
+      throw chainError(notMet + ": " + v.describe(), hint);
+    }
   }
 
   private static OperationException chainError(String msg, String hint) {

@@ -2,15 +2,12 @@ package io.garagehsm.ops.root;
 
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ServerException;
 import io.garagehsm.server.TufServerClient;
-import java.time.Clock;
-import java.util.function.Function;
 
 /**
  * {@code root push}: checks {@code roles/root.json} against its own root role, then POSTs it. A
@@ -23,27 +20,18 @@ public final class RootPush {
    */
   public record Request(Repository repo) {}
 
-  private final Function<Repository, TufServerClient> servers;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
-  public RootPush(Function<Repository, TufServerClient> servers, Clock clock, Progress progress) {
-    this.servers = servers;
-    this.clock = clock;
-    this.progress = progress;
+  public RootPush(OperationContext ops) {
+    this.ops = ops;
   }
 
   public RootResult run(Request rq) {
     Repository repo = rq.repo();
     try (RepoLock lock = repo.lock()) {
       SignedMetadata root =
-          repo.signedRole(RootRole.ROOT)
-              .orElseThrow(
-                  () ->
-                      new OperationException(
-                          OperationException.Kind.FAILED,
-                          repo.signedFile(RootRole.ROOT) + " does not exist",
-                          "sign the root first: 'root sign -r " + repo.name() + " -k <key> …'"));
+          repo.requireSignedRole(
+              RootRole.ROOT, "sign the root first: 'root sign -r " + repo.name() + " -k <key> …'");
       RootRole rr = RootRole.of(root, repo.signedFile(RootRole.ROOT).toString()).requireValid();
       SignedMetadata.Verification v = rr.verify(root, RootRole.ROOT);
       if (!v.thresholdMet()) {
@@ -54,21 +42,21 @@ public final class RootPush {
                 + v.describe(),
             "sign it with the new root keys (and the old ones): 'root sign -k <old> -k <new>'");
       }
-      TufServerClient client = servers.apply(repo);
+      TufServerClient client = ops.server(repo);
       try {
         client.pushRoot(root);
       } catch (ServerException e) {
         if (RootRejection.is(e)) {
           throw RootRejection.explain(
-              progress,
+              ops.progress(),
               e,
               "the new root needs version = server version + 1 and a threshold of signatures from"
                   + " the old and the new root keys; 'root pull' shows the server's root");
         }
         throw e;
       }
-      ExpiryWarning.check(progress, clock.instant(), "root.json v" + rr.version(), root);
-      progress.info("Pushed root.json");
+      ops.warnExpiry("root.json v" + rr.version(), root);
+      ops.progress().info("Pushed root.json");
       return RootResult.pushed(client.server().toString(), rr, v);
     }
   }

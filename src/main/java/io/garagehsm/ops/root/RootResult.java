@@ -48,21 +48,12 @@ public record RootResult(
     filesWritten = List.copyOf(filesWritten);
   }
 
-  static RootResult pulled(
-      String server,
-      RootRole root,
-      SignedMetadata.Verification self,
-      Integer previousVersion,
-      List<Integer> chain,
-      List<Path> written) {
-    return of("root pull", server, root, self, previousVersion, chain, written);
-  }
-
   static RootResult pushed(String server, RootRole root, SignedMetadata.Verification self) {
     return of("root push", server, root, self, null, List.of(), List.of());
   }
 
-  private static RootResult of(
+  /** The result of {@code command} ({@code root pull} or {@code root push}) for {@code root}. */
+  static RootResult of(
       String command,
       String server,
       RootRole root,

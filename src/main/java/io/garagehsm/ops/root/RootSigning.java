@@ -6,9 +6,8 @@ import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufSignature;
 import io.garagehsm.ops.ExpiryChoice;
 import io.garagehsm.ops.ExternalSignature;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.SignerOpener;
 import io.garagehsm.ops.SigningKey;
 import io.garagehsm.ops.ceremony.KeyholderSigning;
 import io.garagehsm.ops.ceremony.Threshold;
@@ -16,7 +15,6 @@ import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.Signer;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,30 +48,20 @@ public final class RootSigning {
     }
   }
 
-  private final SignerOpener signers;
+  private final OperationContext ops;
   private final Predicate<String> tokenPresent;
   private final TokenPrompter prompter;
-  private final Clock clock;
-  private final Progress progress;
 
   /**
-   * @param signers opens the signing keys
+   * @param ops opens the signing keys; its clock is now for the expiry, its progress gets the
+   *     thresholds after each signature and the warnings
    * @param tokenPresent whether the token a key URI names is plugged in now
    * @param prompter asks for absent tokens (a terminal, or none)
-   * @param clock now, for the expiry
-   * @param progress progress, thresholds after each signature, warnings
    */
-  public RootSigning(
-      SignerOpener signers,
-      Predicate<String> tokenPresent,
-      TokenPrompter prompter,
-      Clock clock,
-      Progress progress) {
-    this.signers = signers;
+  public RootSigning(OperationContext ops, Predicate<String> tokenPresent, TokenPrompter prompter) {
+    this.ops = ops;
     this.tokenPresent = tokenPresent;
     this.prompter = prompter;
-    this.clock = clock;
-    this.progress = progress;
   }
 
   public RootSignResult run(Request rq) {
@@ -88,7 +76,7 @@ public final class RootSigning {
     try (RepoLock lock = r.lock()) {
       RootRole root = r.unsignedRoot();
       if (sigs == null) {
-        Instant now = clock.instant();
+        Instant now = ops.now();
         root =
             root.withVersion(root.nextVersion())
                 .withExpires(rq.expiry().resolve(root.expires(), now));
@@ -116,13 +104,13 @@ public final class RootSigning {
                 new KeyholderSigning.Keyholders(
                     r.keys(),
                     n -> {
-                      Signer s = signers.open(r.keys(), n);
+                      Signer s = ops.signers().open(r.keys(), n);
                       used.add(SigningKey.of(n, s));
                       return s;
                     },
                     tokenPresent,
                     prompter,
-                    progress::info),
+                    ops.progress()::info),
                 md -> Threshold.progress(needed, md.signatures(), md.canonicalSigned()));
       }
       warnThresholds(finalRoot, previous, out);
@@ -161,14 +149,15 @@ public final class RootSigning {
               + " once)");
     }
     if (prev >= 0 && version <= prev) {
-      progress.warn(
-          "the signed root is version "
-              + version
-              + ", not newer than "
-              + r.signedFile("root")
-              + " (version "
-              + prev
-              + "); the server will refuse it");
+      ops.progress()
+          .warn(
+              "the signed root is version "
+                  + version
+                  + ", not newer than "
+                  + r.signedFile("root")
+                  + " (version "
+                  + prev
+                  + "); the server will refuse it");
     }
   }
 
@@ -176,22 +165,23 @@ public final class RootSigning {
       RootRole root, Optional<SignedMetadata> previous, SignedMetadata out) {
     SignedMetadata.Verification self = root.verify(out, RootRole.ROOT);
     if (!self.thresholdMet()) {
-      progress.warn("root.json is not yet signed by its own root role: " + self.describe());
+      ops.progress().warn("root.json is not yet signed by its own root role: " + self.describe());
     }
     if (previous.isPresent()) {
       try {
         RootRole prev = RootRole.of(previous.get(), "roles/root.json");
         SignedMetadata.Verification old = prev.verify(out, RootRole.ROOT);
         if (!old.thresholdMet()) {
-          progress.warn(
-              "root.json is not signed by enough keys of the previous root (version "
-                  + prev.version()
-                  + "): "
-                  + old.describe()
-                  + "; the server and devices will refuse it until you add them");
+          ops.progress()
+              .warn(
+                  "root.json is not signed by enough keys of the previous root (version "
+                      + prev.version()
+                      + "): "
+                      + old.describe()
+                      + "; the server and devices will refuse it until you add them");
         }
       } catch (RuntimeException e) {
-        progress.warn("cannot check the previous root's signatures: " + e.getMessage());
+        ops.progress().warn("cannot check the previous root's signatures: " + e.getMessage());
       }
     }
   }

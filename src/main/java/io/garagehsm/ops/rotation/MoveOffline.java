@@ -6,10 +6,10 @@ import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.SignerOpener;
 import io.garagehsm.ops.root.RootRejection;
+import io.garagehsm.ops.targets.PullTargets;
 import io.garagehsm.repo.AtomicFiles;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
@@ -23,13 +23,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * {@code move-offline}: takes the online root key (and, for a reposerver, the targets key) off the
@@ -81,36 +79,14 @@ public final class MoveOffline {
       String oldKeyId,
       boolean keepOldRootKey) {}
 
-  /** Fetches the server's targets.json into the repository, checked against {@code root}. */
-  @FunctionalInterface
-  public interface TargetsPull {
-    void pull(Repository repo, TufServerClient client, RootRole root);
-  }
-
-  private final SignerOpener signers;
-  private final Function<Repository, TufServerClient> servers;
-  private final TargetsPull targetsPull;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
   /**
-   * @param signers opens the new and the old root key
-   * @param servers the client for a repository's server (asked once, under the lock)
-   * @param targetsPull pulls targets when the repository has no unsigned targets.json yet
-   * @param clock the new root expires {@link #ROOT_LIFETIME} after its now
-   * @param progress where the steps are told
+   * @param ops its signers open the new and the old root key; the new root expires {@link
+   *     #ROOT_LIFETIME} after its clock's now
    */
-  public MoveOffline(
-      SignerOpener signers,
-      Function<Repository, TufServerClient> servers,
-      TargetsPull targetsPull,
-      Clock clock,
-      Progress progress) {
-    this.signers = signers;
-    this.servers = servers;
-    this.targetsPull = targetsPull;
-    this.clock = clock;
-    this.progress = progress;
+  public MoveOffline(OperationContext ops) {
+    this.ops = ops;
   }
 
   public MoveOfflineResult run(Request request) {
@@ -155,7 +131,7 @@ public final class MoveOffline {
         throw usage("--new-targets needs --new-root", "pass both, or neither");
       }
       try (RepoLock lock = repo.lock()) {
-        client = servers.apply(repo);
+        client = ops.server(repo);
         SignedMetadata server = client.root();
         RootRole sr = RootRole.of(server, "root.json from " + client.server());
         if (Files.exists(pending)) {
@@ -163,17 +139,24 @@ public final class MoveOffline {
           return resume(server, sr);
         }
         if (rq.newRoot() != null && alreadyMoved(sr)) {
-          progress.info(
-              "root keys are already offline: the server's root v"
-                  + sr.version()
-                  + " lists only '"
-                  + rq.newRoot()
-                  + "' as root key; nothing to do");
+          ops.progress()
+              .info(
+                  "root keys are already offline: the server's root v"
+                      + sr.version()
+                      + " lists only '"
+                      + rq.newRoot()
+                      + "' as root key; nothing to do");
           writeRoot(server);
           return result(MoveOfflineResult.Outcome.ALREADY_OFFLINE, sr, null, null, false);
         }
         if (!director && repo.unsignedRole(RootRole.TARGETS).isEmpty()) {
-          targetsPull.pull(repo, client, sr);
+          // the pull happens under this run's lock, with its client, checked against the server's
+          // root
+          ops.progress()
+              .info(
+                  new PullTargets(ops)
+                      .pull(new PullTargets.Request(repo, false, false), client, sr)
+                      .summary());
         }
         List<String> rootIds = sr.role(RootRole.ROOT).keyIds();
         String oldId =
@@ -193,13 +176,15 @@ public final class MoveOffline {
         }
         Signer oldSigner = obtainOldKey(sr, oldId);
         if (rq.newRoot() == null) {
-          progress.info("root keys moved offline, but you'll have to manually sign and push key!");
-          progress.warn(
-              "unlike garage-sign, the server's copy of root key "
-                  + oldId
-                  + " was NOT deleted: it goes when a root that no longer lists it is pushed"
-                  + " ('root sign' + 'root push'), or run move-offline again with --new-root and"
-                  + " --new-targets to rotate and delete it");
+          ops.progress()
+              .info("root keys moved offline, but you'll have to manually sign and push key!");
+          ops.progress()
+              .warn(
+                  "unlike garage-sign, the server's copy of root key "
+                      + oldId
+                      + " was NOT deleted: it goes when a root that no longer lists it is pushed"
+                      + " ('root sign' + 'root push'), or run move-offline again with --new-root and"
+                      + " --new-targets to rotate and delete it");
           return result(
               MoveOfflineResult.Outcome.OLD_KEY_SAVED,
               sr,
@@ -217,7 +202,7 @@ public final class MoveOffline {
           }
         }
         SignedMetadata next;
-        try (Signer newSigner = signers.open(keys, rq.newRoot())) {
+        try (Signer newSigner = ops.signers().open(keys, rq.newRoot())) {
           TufKey targetsKey = director ? null : keys.publicKey(rq.newTargets());
           next = build(sr, newSigner, targetsKey, oldSigner);
         }
@@ -243,7 +228,7 @@ public final class MoveOffline {
     private Signer obtainOldKey(RootRole sr, String oldId) {
       restorePublicFile(sr, oldId);
       if (keys.hasPrivateFile(alias) || keys.tokenReference(alias).isPresent()) {
-        Signer s = signers.open(keys, alias);
+        Signer s = ops.signers().open(keys, alias);
         if (!s.keyId().equals(oldId)) {
           throw failed(
               "keys/"
@@ -261,7 +246,8 @@ public final class MoveOffline {
             "keys/" + alias + " exists without a private key",
             "choose another --old-root-alias, or move " + keys.publicFile(alias) + " away");
       }
-      progress.info("Could not read old private key locally, fetching before deleting from server");
+      ops.progress()
+          .info("Could not read old private key locally, fetching before deleting from server");
       TufKeyPair pair =
           client
               .privateKey(oldId)
@@ -284,7 +270,8 @@ public final class MoveOffline {
             "the saved key keys/" + alias + " does not read back as " + oldId,
             "check the disk; nothing was changed on the server");
       }
-      progress.info("Saved keys to " + keys.dir() + "/{" + alias + ".sec, " + alias + ".pub}");
+      ops.progress()
+          .info("Saved keys to " + keys.dir() + "/{" + alias + ".sec, " + alias + ".pub}");
       return new FileSigner(back, keys.privateFile(alias).toString());
     }
 
@@ -321,12 +308,13 @@ public final class MoveOffline {
       }
       keys.writePublic(alias, expected);
       written.add(keys.publicFile(alias));
-      progress.info(
-          "restored "
-              + keys.publicFile(alias)
-              + " for the saved old root key "
-              + oldId
-              + " (an earlier run stopped in between)");
+      ops.progress()
+          .info(
+              "restored "
+                  + keys.publicFile(alias)
+                  + " for the saved old root key "
+                  + oldId
+                  + " (an earlier run stopped in between)");
     }
 
     private SignedMetadata build(
@@ -335,7 +323,7 @@ public final class MoveOffline {
       if (targetsKey != null) {
         nr = nr.withRole(RootRole.TARGETS, List.of(targetsKey), 1);
       }
-      nr = nr.withVersion(sr.version() + 1).withExpires(clock.instant().plus(ROOT_LIFETIME));
+      nr = nr.withVersion(sr.version() + 1).withExpires(ops.now().plus(ROOT_LIFETIME));
       Set<String> kept = nr.keys().keySet();
       for (String role : sr.roleNames()) {
         if (role.equals(RootRole.ROOT) || (role.equals(RootRole.TARGETS) && targetsKey != null)) {
@@ -392,7 +380,7 @@ public final class MoveOffline {
                 + keys.privateFile(alias)
                 + "); fix the cause and run move-offline again";
         if (RootRejection.is(e)) {
-          throw RootRejection.explain(progress, e, hint);
+          throw RootRejection.explain(ops.progress(), e, hint);
         }
         throw new OperationException(OperationException.Kind.FAILED, e.getMessage(), hint, e);
       }
@@ -449,50 +437,53 @@ public final class MoveOffline {
       try {
         deleted = client.deletePrivateKey(oldId);
         if (!deleted) {
-          progress.info(alreadyDeleted(oldId, next));
+          ops.progress().info(alreadyDeleted(oldId, next));
         }
       } catch (ServerException e) {
         if (!keyNotFound(e)) {
           throw deleteFailed(next, e);
         }
         deleted = false;
-        progress.info(alreadyDeleted(oldId, next));
+        ops.progress().info(alreadyDeleted(oldId, next));
       }
       writeRoot(next);
       Path sec = keys.privateFile(alias);
       boolean removed = false;
       if (rq.keepOldRootKey()) {
         if (Files.exists(sec)) {
-          progress.warn(
-              "kept "
-                  + sec
-                  + " (--keep-old-root-key): it can still sign a root for vehicles on root v"
-                  + (next.version() - 1)
-                  + "; store it offline or remove it");
+          ops.progress()
+              .warn(
+                  "kept "
+                      + sec
+                      + " (--keep-old-root-key): it can still sign a root for vehicles on root v"
+                      + (next.version() - 1)
+                      + "; store it offline or remove it");
         }
       } else if (keys.destroyPrivateFile(alias)) {
         removed = true;
-        progress.info(
-            "removed "
-                + sec
-                + " (the old root key, overwritten; --keep-old-root-key keeps it); "
-                + keys.publicFile(alias)
-                + " stays");
+        ops.progress()
+            .info(
+                "removed "
+                    + sec
+                    + " (the old root key, overwritten; --keep-old-root-key keeps it); "
+                    + keys.publicFile(alias)
+                    + " stays");
       }
       deletePending();
-      progress.info("root keys moved offline, root.json saved to " + repo.dir());
+      ops.progress().info("root keys moved offline, root.json saved to " + repo.dir());
       if (!director) {
-        progress.info(
-            "next: the server still serves targets.json signed by the old targets key; sign and"
-                + " push targets with '"
-                + rq.newTargets()
-                + "' now ('targets sign -r "
-                + repo.name()
-                + " --key-name "
-                + rq.newTargets()
-                + "', 'targets push -r "
-                + repo.name()
-                + "')");
+        ops.progress()
+            .info(
+                "next: the server still serves targets.json signed by the old targets key; sign and"
+                    + " push targets with '"
+                    + rq.newTargets()
+                    + "' now ('targets sign -r "
+                    + repo.name()
+                    + " --key-name "
+                    + rq.newTargets()
+                    + "', 'targets push -r "
+                    + repo.name()
+                    + "')");
       }
       return result(
           MoveOfflineResult.Outcome.ROTATED,
@@ -577,11 +568,12 @@ public final class MoveOffline {
               "another root was pushed meanwhile; inspect it with 'root pull', then delete "
                   + pending);
         }
-        progress.info("root v" + pr.version() + " is already on the server; finishing");
+        ops.progress().info("root v" + pr.version() + " is already on the server; finishing");
         return finish(p, oldId);
       }
       if (sr.version() == pr.version() - 1 && sr.verify(p, RootRole.ROOT).thresholdMet()) {
-        progress.info("resuming: pushing the signed root v" + pr.version() + " from " + pending);
+        ops.progress()
+            .info("resuming: pushing the signed root v" + pr.version() + " from " + pending);
         return pushAndFinish(p, oldId);
       }
       throw failed(

@@ -5,11 +5,10 @@ import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
@@ -17,12 +16,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -76,24 +73,16 @@ public final class PullTargets {
     }
   }
 
-  private final Function<Repository, TufServerClient> servers;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
-  /**
-   * @param servers the client for a repository's server (asked once, under the lock)
-   */
-  public PullTargets(
-      Function<Repository, TufServerClient> servers, Clock clock, Progress progress) {
-    this.servers = servers;
-    this.clock = clock;
-    this.progress = progress;
+  public PullTargets(OperationContext ops) {
+    this.ops = ops;
   }
 
   public Result run(Request request) {
     Repository repo = ImageRepository.requireForServer(request.repo());
     try (RepoLock lock = repo.lock()) {
-      return pull(request, servers.apply(repo), null);
+      return pull(request, ops.server(repo), null);
     }
   }
 
@@ -113,11 +102,12 @@ public final class PullTargets {
               + " headers)");
     }
     if (request.checksumOnly()) {
-      progress.warn(
-          "saving only the checksum of the server's targets.json v"
-              + t.version()
-              + "; its content was NOT verified against roles/root.json and"
-              + " roles/unsigned/targets.json was not changed");
+      ops.progress()
+          .warn(
+              "saving only the checksum of the server's targets.json v"
+                  + t.version()
+                  + "; its content was NOT verified against roles/root.json and"
+                  + " roles/unsigned/targets.json was not changed");
       repo.writeTargetsChecksum(f.checksum());
       return new Result(
           t.version(), expiresOf(t), f.checksum(), true, List.of(repo.targetsChecksumFile()));
@@ -151,7 +141,7 @@ public final class PullTargets {
     checkRollback(repo, t.version(), f.checksum(), request.force());
     repo.writeUnsignedRole(RootRole.TARGETS, t.signed());
     repo.writeTargetsChecksum(f.checksum());
-    ExpiryWarning.check(progress, clock.instant(), "targets.json v" + t.version(), t);
+    ops.warnExpiry("targets.json v" + t.version(), t);
     return new Result(
         t.version(),
         expiresOf(t),
@@ -234,7 +224,7 @@ public final class PullTargets {
             + " held locally in "
             + heldFile;
     if (force) {
-      progress.warn(what + "; accepted because of --force");
+      ops.progress().warn(what + "; accepted because of --force");
       return;
     }
     throw new OperationException(

@@ -5,20 +5,16 @@ import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
-import io.garagehsm.ops.Progress;
-import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ServerException;
-import io.garagehsm.server.TufServerClient;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * {@code targets push}: PUT roles/targets.json with the saved role checksum. Unlike garage-sign it
@@ -60,33 +56,19 @@ public final class PushTargets {
     }
   }
 
-  private final Function<Repository, TufServerClient> servers;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
-  /**
-   * @param servers the client for a repository's server (asked once, under the lock)
-   */
-  public PushTargets(
-      Function<Repository, TufServerClient> servers, Clock clock, Progress progress) {
-    this.servers = servers;
-    this.clock = clock;
-    this.progress = progress;
+  public PushTargets(OperationContext ops) {
+    this.ops = ops;
   }
 
   public Result run(Repository repository) {
     Repository repo = ImageRepository.requireForServer(repository);
     try (RepoLock lock = repo.lock()) {
       SignedMetadata targets =
-          repo.signedRole(RootRole.TARGETS)
-              .orElseThrow(
-                  () ->
-                      new OperationException(
-                          Kind.FAILED,
-                          repo.signedFile(RootRole.TARGETS) + " does not exist",
-                          "sign the targets first: 'targets sign -r "
-                              + repo.name()
-                              + " --key-name <key>'"));
+          repo.requireSignedRole(
+              RootRole.TARGETS,
+              "sign the targets first: 'targets sign -r " + repo.name() + " --key-name <key>'");
       String checksum =
           repo.targetsChecksum()
               .orElseThrow(
@@ -101,10 +83,9 @@ public final class PushTargets {
                               + "' first (after a targets key rotation: 'targets pull -r "
                               + repo.name()
                               + " --checksum-only')"));
-      TufServerClient client = servers.apply(repo);
       String newSum;
       try {
-        newSum = client.pushTargets(targets, checksum);
+        newSum = ops.server(repo).pushTargets(targets, checksum);
       } catch (ServerException e) {
         throw refusal(repo, e);
       }
@@ -113,7 +94,7 @@ public final class PushTargets {
       }
       repo.writeTargetsChecksum(newSum);
       syncUnsignedVersion(repo, targets.version());
-      ExpiryWarning.check(progress, clock.instant(), "targets.json v" + targets.version(), targets);
+      ops.warnExpiry("targets.json v" + targets.version(), targets);
       return new Result(
           repo.signedFile(RootRole.TARGETS),
           targets.version(),
@@ -158,7 +139,7 @@ public final class PushTargets {
     }
     if (e.status() == 400) {
       for (String r : e.reasons()) {
-        progress.info("  - " + r);
+        ops.progress().info("  - " + r);
       }
       return new OperationException(
           Kind.FAILED,

@@ -2,6 +2,7 @@ package io.garagehsm.ops.targets;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
@@ -13,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Function;
 
 /** {@code targets upload}: uploads a binary under the target filename {@code <name>-<version>}. */
 public final class UploadTarget {
@@ -64,10 +64,10 @@ public final class UploadTarget {
     }
   }
 
-  private final Function<Repository, TufServerClient> servers;
+  private final OperationContext ops;
 
-  public UploadTarget(Function<Repository, TufServerClient> servers) {
-    this.servers = servers;
+  public UploadTarget(OperationContext ops) {
+    this.ops = ops;
   }
 
   public Result run(Request request) {
@@ -77,7 +77,7 @@ public final class UploadTarget {
       throw new OperationException(Kind.FAILED, input + " does not exist or is not a file", null);
     }
     String filename = request.name() + "-" + request.version();
-    TufServerClient client = servers.apply(repo);
+    TufServerClient client = ops.server(repo);
     TufServerClient.UploadMethod how;
     try {
       how = client.upload(filename, input, request.timeout());

@@ -7,6 +7,7 @@ import io.garagehsm.metadata.KeyType;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.ops.ExpiryChoice;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.Progress;
 import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.repo.Repository;
@@ -44,21 +45,17 @@ class RootProceduresTest {
                       URI.create(r.config().reposerver()), false, r.config().auth(), r.dir()),
                   ClientSettings.fromEnv(Map.of()));
       Progress quiet = Progress.silent();
+      OperationContext ops =
+          new OperationContext(servers, (keys, name) -> keys.signer(name, null), clock, quiet);
 
-      RootResult pulled =
-          new RootPull(servers, clock, quiet).run(new RootPull.Request(repo, false));
+      RootResult pulled = new RootPull(ops).run(new RootPull.Request(repo, false));
       assertEquals(1, pulled.version());
       RootKeyEdit.Result added =
           new RootKeyEdit(quiet)
               .add(new RootKeyEdit.Request(repo, RootRole.ROOT, List.of("newroot"), List.of()));
       assertEquals(2, added.keyIds().size());
       RootSignResult signed =
-          new RootSigning(
-                  (keys, name) -> keys.signer(name, null),
-                  uri -> true,
-                  TokenPrompter.none(),
-                  clock,
-                  quiet)
+          new RootSigning(ops, uri -> true, TokenPrompter.none())
               .run(
                   new RootSigning.Request(
                       repo,
@@ -67,7 +64,7 @@ class RootProceduresTest {
                       new ExpiryChoice(null, java.time.Period.ofYears(1), false)));
       assertEquals(2, signed.version());
       assertTrue(signed.thresholds().stream().allMatch(RootSignResult.ThresholdState::met));
-      RootResult pushed = new RootPush(servers, clock, quiet).run(new RootPush.Request(repo));
+      RootResult pushed = new RootPush(ops).run(new RootPush.Request(repo));
       assertEquals(2, pushed.version());
       assertEquals(2, RootRole.of(server.root(), "server").version());
     }
