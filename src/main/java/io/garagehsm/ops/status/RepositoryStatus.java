@@ -60,6 +60,16 @@ public final class RepositoryStatus {
       return worst;
     }
 
+    /** The same report, the server not checked because it could not be reached ({@code why}). */
+    public Report serverNotChecked(String why) {
+      return new Report(repository, now, warnWithin, "not checked: " + why, roles);
+    }
+
+    /** The report for people ({@code status} without {@code --json}). */
+    public String text() {
+      return StatusText.of(this);
+    }
+
     /** The report as JSON ({@code status --json}). */
     public ObjectNode toJson() {
       ObjectNode o = MetadataJson.object();
