@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       TargetsCommand.Init.class,
       TargetsAddCommands.Add.class,
-      TargetsAddCommands.AddUploaded.class,
+      TargetsAddUploadedCommand.class,
       TargetsCommand.Delete.class,
       TargetsCommand.GetUnsigned.class,
       TargetsSignCommand.class,
