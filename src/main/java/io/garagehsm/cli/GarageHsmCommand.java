@@ -33,9 +33,9 @@ public final class GarageHsmCommand implements Runnable {
    */
   static final List<Class<?>> SUBCOMMANDS =
       List.of(
-          RepoSetupCommands.Init.class,
+          RepoInitCommand.class,
           RepoSetupCommands.ImportClientCert.class,
-          RepoSetupCommands.ExportCredentials.class,
+          ExportCredentialsCommand.class,
           KeyCommand.class,
           UserKeysCommand.class,
           TokensCommand.class,
