@@ -3,14 +3,8 @@ package io.garagehsm.cli;
 import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.ops.ceremony.TranscriptRecorder;
-import io.garagehsm.pkcs11.BackendOptions;
-import io.garagehsm.pkcs11.ModuleLocator;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
-import io.garagehsm.secret.PasswordPrompt;
-import io.garagehsm.secret.PinFailureLedger;
-import io.garagehsm.secret.PinSources;
-import io.garagehsm.secret.SecretSource;
 import io.garagehsm.signing.SignatureLog;
 import io.garagehsm.signing.SignatureRecord;
 import io.garagehsm.signing.Signer;
@@ -183,35 +177,7 @@ public final class CliContext implements io.garagehsm.ops.Progress {
   /** Token access configured from the global options; modules are loaded on first use. */
   public TokenKeys tokens() {
     if (tokens == null) {
-      SecretSource pins =
-          PinSources.builder()
-              .pinFile(global.pinFile())
-              .pinEnv(global.pinEnv())
-              .environment(env)
-              .prompt(PasswordPrompt.systemConsole())
-              // PinSources and the backends prefix their own "warning: " / "note: "
-              .warnings(this::info)
-              .build();
-      ModuleLocator locator =
-          new ModuleLocator(
-              env,
-              ModuleLocator.DEFAULT_REGISTRY_DIRS,
-              ModuleLocator.DEFAULT_MODULE_DIRS,
-              ModuleLocator.DEFAULT_MODULE_PATHS);
-      tokens =
-          new TokenKeys(
-              TokenKeys.backendKind(global.backend()),
-              global.module(),
-              locator,
-              pins,
-              new BackendOptions(
-                  this::info,
-                  global.allowFinalPinTry(),
-                  global.maxSessions(),
-                  // wrong non-interactive PINs, remembered per token and PIN source (never the
-                  // PIN): the same unchanged source is not tried again without --retry-pin
-                  new PinFailureLedger(home().resolve(".pin-failures")),
-                  global.retryPin()));
+      tokens = TokenAccess.open(global, env, this::info);
     }
     return tokens;
   }

@@ -15,7 +15,7 @@ public class CliException extends OperationException {
   }
 
   public int exitCode() {
-    return Main.exitCode(kind());
+    return ExitCodes.of(kind());
   }
 
   private static Kind kindOf(int exitCode) {

@@ -1,5 +1,7 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.ops.OperationException;
+
 /**
  * garage-sign's exit codes (compat spec §1). Scripts rely on these values; new failure classes
  * reuse {@link #OTHER} unless no garage-sign script could depend on the old value.
@@ -30,4 +32,14 @@ public final class ExitCodes {
   public static final int USAGE = 255;
 
   private ExitCodes() {}
+
+  /** garage-sign's exit code for a kind of procedure failure. */
+  public static int of(OperationException.Kind kind) {
+    return switch (kind) {
+      case EXPLAINED -> ExitCodes.EXPLAINED;
+      case CHECKSUM -> ExitCodes.CHECKSUM;
+      case FAILED -> ExitCodes.OTHER;
+      case BAD_ARGUMENT -> ExitCodes.USAGE;
+    };
+  }
 }

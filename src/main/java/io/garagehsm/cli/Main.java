@@ -1,16 +1,8 @@
 package io.garagehsm.cli;
 
-import io.garagehsm.metadata.MetadataException;
-import io.garagehsm.ops.OperationException;
-import io.garagehsm.ops.ceremony.CeremonyException;
 import io.garagehsm.ops.ceremony.TokenPrompter;
-import io.garagehsm.pkcs11.TokenException;
-import io.garagehsm.repo.RepoException;
-import io.garagehsm.server.ServerException;
 import io.garagehsm.signing.SignatureLog;
-import io.garagehsm.signing.SigningException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -104,65 +96,9 @@ public final class Main {
                       + " --help'");
           return ExitCodes.USAGE;
         });
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ctx, ex));
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> ErrorReport.report(ctx, ex));
     HelpSections.install(cl);
     return cl;
-  }
-
-  static int report(CliContext ctx, Exception ex) {
-    Throwable t = ex;
-    int code = ExitCodes.OTHER;
-    String hint = null;
-    if (t instanceof OperationException o) {
-      code = exitCode(o.kind());
-      hint = o.hint();
-    } else if (t instanceof MetadataException m) {
-      hint = m.hint();
-    } else if (t instanceof SigningException s) {
-      hint = s.hint();
-    } else if (t instanceof RepoException r) {
-      hint = r.hint();
-    } else if (t instanceof TokenException k) {
-      hint = k.hint().orElse(null);
-    } else if (t instanceof ServerException s) {
-      hint = s.hint();
-    } else if (t instanceof CeremonyException c) {
-      hint = c.hint();
-    } else if (t instanceof Hinted h) {
-      hint = h.hint();
-    }
-    String msg = t.getMessage();
-    if (t instanceof UncheckedIOException && t.getCause() != null && msg == null) {
-      msg = t.getCause().toString();
-    }
-    if (msg == null || msg.isBlank()) {
-      msg = t.getClass().getSimpleName();
-    }
-    // the whole message, escaped: a newline from an input shows as \n instead of forging a line
-    ctx.err().println("error: " + TerminalText.escape(msg.strip()));
-    ctx.failed(msg.lines().findFirst().orElse(msg));
-    if (hint != null) {
-      ctx.err().println("hint: " + TerminalText.escape(hint));
-    }
-    if (ctx.global().debug()) {
-      t.printStackTrace(ctx.err());
-    }
-    return code;
-  }
-
-  /** garage-sign's exit code for a kind of procedure failure. */
-  static int exitCode(OperationException.Kind kind) {
-    return switch (kind) {
-      case EXPLAINED -> ExitCodes.EXPLAINED;
-      case CHECKSUM -> ExitCodes.CHECKSUM;
-      case FAILED -> ExitCodes.OTHER;
-      case BAD_ARGUMENT -> ExitCodes.USAGE;
-    };
-  }
-
-  /** Exceptions from lower layers that carry a fix. */
-  public interface Hinted {
-    String hint();
   }
 
   /** Creates commands with the invocation's context when they take one. */

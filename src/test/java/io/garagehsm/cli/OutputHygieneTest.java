@@ -109,7 +109,7 @@ class OutputHygieneTest {
             Map.of(),
             NOW);
     int code =
-        Main.report(
+        ErrorReport.report(
             ctx,
             new ServerException(
                 "server said \u001b[2Jcleared\nerror: fake line",
