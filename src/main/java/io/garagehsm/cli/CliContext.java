@@ -161,7 +161,8 @@ public final class CliContext implements io.garagehsm.ops.Progress {
    * ceremony step. Never stops the command: a failure to record is a warning.
    */
   int record(String command, List<String> args, int code) {
-    transcript.record(command, args, code, hostName(), this::warn);
+    // the host name only when a line is written: resolving it costs a run that records nothing
+    transcript.record(command, args, code, this::hostName, this::warn);
     return code;
   }
 

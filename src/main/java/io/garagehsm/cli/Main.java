@@ -74,6 +74,16 @@ public final class Main {
     return String.join(" ", words);
   }
 
+  /** picocli's switch for its built-in converters (comma-separated regular expressions). */
+  static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
+  /**
+   * Converters for types no option has (CommandTreeTest checks): picocli looks them up by
+   * reflection in every new interpreter, and java.time's class initialisation alone costs a short
+   * command about a tenth of its run.
+   */
+  static final String UNUSED_CONVERTERS = "java\\.(sql|time)\\..*";
+
   /** The whole command tree bound to one context (also used to render help in tests). */
   static CommandLine commandLine(CliContext ctx) {
     return commandLine(ctx, null);
@@ -81,6 +91,9 @@ public final class Main {
 
   /** The command tree a command line needs (only the branch it names; null: all). */
   static CommandLine commandLine(CliContext ctx, String[] commandLine) {
+    if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+      System.setProperty(CONVERTER_EXCLUDES, UNUSED_CONVERTERS);
+    }
     CommandLine cl = new CommandLine(new GarageHsmCommand(ctx), new Factory(ctx));
     CommandTree.addSubcommands(cl, commandLine);
     cl.setOut(new java.io.PrintWriter(ctx.out(), true));

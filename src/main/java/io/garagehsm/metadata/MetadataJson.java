@@ -12,8 +12,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BaseJsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,8 +43,6 @@ import java.util.OptionalInt;
 public final class MetadataJson {
   private static final JsonFactory FACTORY =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder(FACTORY).disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
   private static final DefaultPrettyPrinter PRETTY;
 
@@ -52,6 +52,17 @@ public final class MetadataJson {
   }
 
   private MetadataJson() {}
+
+  /**
+   * Jackson's mapper, built only for node types the writer below does not handle itself (POJO
+   * values other than {@link RawNumber}, binary). Building it costs a short command a tenth of its
+   * run ({@code ObjectMapper}'s class initialisation sets up date formats and locale data), so the
+   * common trees of metadata never need it.
+   */
+  private static final class Databind {
+    static final ObjectMapper MAPPER =
+        JsonMapper.builder(FACTORY).disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).build();
+  }
 
   /** A fresh empty object node. */
   public static ObjectNode object() {
@@ -157,8 +168,9 @@ public final class MetadataJson {
   }
 
   /**
-   * Writes a tree token by token, as Jackson's node serialisers do ({@link RawNumber} as its
-   * literal), without a serializer provider: the streaming targets path writes 100k small trees.
+   * Writes a tree token by token, exactly as Jackson's mapper writes it ({@link RawNumber} as its
+   * literal), without a serializer provider: the streaming targets path writes 100k small trees,
+   * and a short command never builds the mapper (only other POJO and binary nodes need it).
    */
   static void writeTree(JsonGenerator g, JsonNode n) throws IOException {
     switch (n.getNodeType()) {
@@ -192,13 +204,13 @@ public final class MetadataJson {
         }
       }
       case POJO -> {
-        Object v = ((com.fasterxml.jackson.databind.node.POJONode) n).getPojo();
-        if (!(v instanceof RawNumber r)) {
-          throw new IllegalArgumentException("not JSON: " + v);
+        if (((POJONode) n).getPojo() instanceof RawNumber r) {
+          g.writeNumber(r.literal());
+        } else {
+          ((BaseJsonNode) n).serialize(g, Databind.MAPPER.getSerializerProviderInstance());
         }
-        g.writeNumber(r.literal());
       }
-      default -> throw new IllegalArgumentException("not JSON: " + n.getNodeType());
+      default -> ((BaseJsonNode) n).serialize(g, Databind.MAPPER.getSerializerProviderInstance());
     }
   }
 
@@ -358,7 +370,7 @@ public final class MetadataJson {
   public static byte[] pretty(JsonNode node) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      MAPPER.writer(PRETTY).writeValue(out, node);
+      writePretty(node, out);
       return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -367,7 +379,9 @@ public final class MetadataJson {
 
   /** Writes the pretty file form to a stream, which stays open (large files are streamed). */
   public static void writePretty(JsonNode node, OutputStream out) throws IOException {
-    MAPPER.writer(PRETTY).without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, node);
+    try (JsonGenerator g = prettyGenerator(out)) {
+      writeTree(g, node);
+    }
   }
 
   /** Pretty form as a string. */
@@ -378,7 +392,11 @@ public final class MetadataJson {
   /** Compact JSON in the node's own field order (what garage-sign sends in request bodies). */
   public static byte[] compact(JsonNode node) {
     try {
-      return MAPPER.writeValueAsBytes(node);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (JsonGenerator g = FACTORY.createGenerator(out)) {
+        writeTree(g, node);
+      }
+      return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,6 +1,8 @@
 package io.garagehsm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -80,5 +82,45 @@ class CommandTreeTest {
     for (String[] args : lines) {
       assertEquals(execute(true, args), execute(false, args), String.join(" ", args));
     }
+  }
+
+  @Test
+  void noOptionNeedsAConverterThatIsLeftOut() {
+    CliContext ctx =
+        new CliContext(System.out, System.err, Map.of(), Cli.at("2026-01-01T00:00:00Z"));
+    CommandLine top = Main.commandLine(ctx);
+    assertEquals(Main.UNUSED_CONVERTERS, System.getProperty(Main.CONVERTER_EXCLUDES));
+    List<String> offending = new ArrayList<>();
+    List<CommandLine> todo = new ArrayList<>(List.of(top));
+    int args = 0;
+    while (!todo.isEmpty()) {
+      CommandLine c = todo.remove(todo.size() - 1);
+      todo.addAll(c.getSubcommands().values());
+      for (CommandLine.Model.ArgSpec a : c.getCommandSpec().args()) {
+        args++;
+        if (a.converters().length > 0) {
+          continue; // its own converter
+        }
+        List<Class<?>> types = new ArrayList<>(List.of(a.auxiliaryTypes()));
+        types.add(a.type());
+        for (Class<?> t : types) {
+          if (t.getName().matches(Main.UNUSED_CONVERTERS)) {
+            offending.add(c.getCommandSpec().qualifiedName() + " " + a + ": " + t.getName());
+          }
+        }
+      }
+    }
+    assertTrue(args > 100, "walked " + args + " options and parameters");
+    assertEquals(List.of(), offending);
+    // and picocli honours the switch: an Instant option is refused for want of a converter
+    CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
+    spec.addOption(
+        CommandLine.Model.OptionSpec.builder("--at").type(java.time.Instant.class).build());
+    CommandLine probe = new CommandLine(spec);
+    CommandLine.ParameterException e =
+        assertThrows(
+            CommandLine.ParameterException.class,
+            () -> probe.parseArgs("--at", "2026-01-01T00:00:00Z"));
+    assertTrue(e.getMessage().contains("No TypeConverter registered"), e.getMessage());
   }
 }

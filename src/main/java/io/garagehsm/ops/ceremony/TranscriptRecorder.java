@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What one command contributes to its repository's ceremony transcript: the repository it worked
@@ -62,7 +63,7 @@ public final class TranscriptRecorder {
    * warn}.
    */
   public void record(
-      String command, List<String> args, int code, String host, Consumer<String> warn) {
+      String command, List<String> args, int code, Supplier<String> host, Consumer<String> warn) {
     if (repository == null || (signatures.isEmpty() && !(step && code == 0))) {
       return;
     }
@@ -75,7 +76,7 @@ public final class TranscriptRecorder {
                   started,
                   command,
                   args,
-                  host,
+                  host.get(),
                   repository.name(),
                   named(signatures),
                   stepDetails,
