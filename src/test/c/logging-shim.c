@@ -1,6 +1,7 @@
 /*
  * A PKCS#11 pass-through module for tests: forwards every call to the module named by
- * GARAGE_SHIM_TARGET and appends one line per session/login/sign call to GARAGE_SHIM_LOG:
+ * GARAGE_SHIM_TARGET and appends one line per session/login/sign/mechanism-list call to
+ * GARAGE_SHIM_LOG:
  *
  *   <function> <CKR value in hex> sessions=<open sessions> max=<most open at once>
  *
@@ -232,6 +233,23 @@ static CK_RV shim_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   return rv;
 }
 
+/* Logged so that a test can count round trips spent on listing a token's mechanisms. */
+static CK_RV shim_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count) {
+  busy_begin();
+  CK_RV rv = target->C_GetMechanismList(slot, list, count);
+  log_call("C_GetMechanismList", rv, 0);
+  busy_end();
+  return rv;
+}
+
+static CK_RV shim_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info) {
+  busy_begin();
+  CK_RV rv = target->C_GetMechanismInfo(slot, type, info);
+  log_call("C_GetMechanismInfo", rv, 0);
+  busy_end();
+  return rv;
+}
+
 static CK_RV shim_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 
 static int load_target(void) {
@@ -247,6 +265,8 @@ static int load_target(void) {
   shim.C_Finalize = shim_Finalize;
   shim.C_GetFunctionList = shim_GetFunctionList;
   shim.C_GetTokenInfo = shim_GetTokenInfo;
+  shim.C_GetMechanismList = shim_GetMechanismList;
+  shim.C_GetMechanismInfo = shim_GetMechanismInfo;
   shim.C_OpenSession = shim_OpenSession;
   shim.C_CloseSession = shim_CloseSession;
   shim.C_CloseAllSessions = shim_CloseAllSessions;

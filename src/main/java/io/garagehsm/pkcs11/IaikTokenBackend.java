@@ -106,8 +106,17 @@ class IaikTokenBackend implements TokenBackend {
 
   @Override
   public List<TokenDescription> tokens() {
+    return tokens(true);
+  }
+
+  @Override
+  public List<TokenDescription> presentTokens() {
+    return tokens(false);
+  }
+
+  private List<TokenDescription> tokens(boolean withMechanisms) {
     ensureOpen();
-    List<FoundToken> found = discovery.findTokens(true);
+    List<FoundToken> found = discovery.findTokens(withMechanisms);
     if (found.isEmpty()) {
       discovery.requireReachableServer();
     }

@@ -77,6 +77,11 @@ final class IaikTokenKey implements TokenKey {
     return uri;
   }
 
+  @Override
+  public String tokenSerial() {
+    return sessions.token().description().serial();
+  }
+
   String label() {
     return key.label();
   }

@@ -62,6 +62,11 @@ final class SunPkcs11TokenBackend implements TokenBackend {
   }
 
   @Override
+  public List<TokenDescription> presentTokens() {
+    return discovery.presentTokens();
+  }
+
+  @Override
   public List<KeyDescription> keys(Pkcs11Uri token) {
     return discovery.keys(token);
   }

@@ -47,6 +47,11 @@ final class SunPkcs11TokenKey implements TokenKey {
   }
 
   @Override
+  public String tokenSerial() {
+    return located.tokenSerial();
+  }
+
+  @Override
   public byte[] sign(SignatureAlgorithm algorithm, byte[] message) {
     if (algorithm == SignatureAlgorithm.ED25519) {
       throw SunPkcs11TokenBackend.noEdDsa();

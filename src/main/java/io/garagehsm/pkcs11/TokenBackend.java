@@ -29,6 +29,13 @@ public interface TokenBackend extends AutoCloseable {
   /** All tokens of the module, with flags and the mechanisms that matter. No login. */
   List<TokenDescription> tokens();
 
+  /**
+   * All tokens of the module with their flags, without mechanisms (an empty list each): what
+   * finding a token's serial or checking its presence needs, without a C_GetMechanismList and a
+   * C_GetMechanismInfo per mechanism and slot (round trips to a remote token). No login.
+   */
+  List<TokenDescription> presentTokens();
+
   /** Key pairs visible without login (public-key objects) on the token the URI selects. */
   List<KeyDescription> keys(Pkcs11Uri token);
 

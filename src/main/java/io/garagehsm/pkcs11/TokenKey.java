@@ -16,6 +16,12 @@ public interface TokenKey extends AutoCloseable {
   Pkcs11Uri uri();
 
   /**
+   * The serial number of the token the key was found on, as the token reports it; empty when it
+   * reports none.
+   */
+  String tokenSerial();
+
+  /**
    * Signs the whole message.
    *
    * @throws TokenException with {@code KEY_TYPE_UNSUPPORTED} when the scheme does not fit the key

@@ -141,7 +141,7 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
       openKeys.clear();
       old.close();
     }
-    for (TokenDescription t : backend(uri).tokens()) {
+    for (TokenDescription t : backend(uri).presentTokens()) {
       boolean label = uri.token().map(l -> l.equals(t.label())).orElse(true);
       boolean serial = uri.serial().map(x -> x.equals(t.serial())).orElse(true);
       if (label && serial && t.flags().tokenInitialized()) {
@@ -183,7 +183,11 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     TokenIdentity token =
         new TokenIdentity(
             keyUriFull.token().or(uri::token).orElse("?"),
-            keyUriFull.serial().or(uri::serial).orElse(tokenSerial(uri)),
+            keyUriFull
+                .serial()
+                .or(uri::serial)
+                // the token it was found on (no second listing of the module's tokens)
+                .orElse(key.tokenSerial().isEmpty() ? null : key.tokenSerial()),
             keyUriFull.model().or(uri::model).orElse(null),
             keyUriFull.manufacturer().or(uri::manufacturer).orElse(null),
             backend(uri).modulePath().toString());
@@ -220,7 +224,7 @@ public final class TokenKeys implements TokenSignerFactory, AutoCloseable {
     }
     try {
       List<String> serials = new ArrayList<>();
-      for (TokenDescription t : backend(uri).tokens()) {
+      for (TokenDescription t : backend(uri).presentTokens()) {
         if (uri.token().map(l -> l.equals(t.label())).orElse(true)
             && t.serial() != null
             && !t.serial().isEmpty()) {
