@@ -2,8 +2,8 @@
 # Start-up benchmark (issue 9, docs/benchmarks.md): each small offline command through the
 # launcher scripts/garage-hsm exactly as users run it, median wall time and median peak RSS of N
 # runs (/usr/bin/time), beside 'java -version' (the JVM floor). For each JDK: once with the
-# launcher's class-data sharing archive (made by a first 'targets sign' run, as a user's first run
-# makes it) and once with GARAGE_HSM_CDS=0. CPU (user + sys) is reported too: on a shared machine
+# launcher's class-data sharing archive (on JDK 25 its AOT cache; made by a first 'targets sign'
+# run, as a user's first run makes it) and once with GARAGE_HSM_CDS=0. CPU (user + sys) is reported too: on a shared machine
 # it is the steadier figure.
 #
 # Commands, on copies of the golden-vector repositories: sign-json (Ed25519 and RSA-2048),

@@ -6,9 +6,11 @@
 #   * installed as a garage-sign / uptane-sign symlink, it finds the jar the same way;
 #   * GARAGE_HSM_JAR and GARAGE_HSM_JAVA_OPTS are honoured;
 #   * a Java older than 17 is refused with a clear message and exit 3;
-#   * class-data sharing: the first run makes the archive (private cache folder), later runs map it,
-#     a truncated or noisy archive is ignored and made again, GARAGE_HSM_CDS=0 and an unusable
-#     cache folder change nothing but speed, the first run keeps stdin and the exit code.
+#   * class-data sharing: the first run makes the archive (a dynamic CDS archive; on Java 25+ an
+#     AOT cache) in a private cache folder and prints nothing more, later runs load garage-hsm's
+#     classes from it, a truncated or noisy archive is ignored and made again, GARAGE_HSM_CDS=0
+#     and an unusable cache folder change nothing but speed, the first run keeps stdin and the
+#     exit code.
 # Environment: TEST_JAVA_HOMES (space-separated JDK folders) overrides the JDKs tried.
 set -eu
 
@@ -111,20 +113,35 @@ for h in $homes; do
   unset GARAGE_HSM_JAR GARAGE_HSM_JAVA_OPTS GARAGE_HSM_CDS || true
   c=$tmp/cds-$v
   run_id() { env JAVA_HOME="$h" XDG_CACHE_HOME="$c" "$@" "$launcher" user-keys id -i "$vectors/ed25519.pub"; }
+  # Java 25 and newer: an AOT cache (.aot), else a dynamic CDS archive (.jsa)
+  major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$h/release")
+  if [ "$major" -ge 25 ]; then ext=aot; map="-XX:AOTMode=on -XX:AOTCache="; else ext=jsa; map="-Xshare:on -XX:SharedArchiveFile="; fi
   check "$v: CDS first run (makes the archive)" "$keyid" run_id
-  a=$(ls "$c"/garage-hsm/*.jsa 2>/dev/null | head -n 1)
-  if [ -n "$a" ] && [ -s "$a" ]; then pass "$v: CDS archive made ($(basename "$a"))"; else fail "$v: no CDS archive in $c/garage-hsm"; fi
+  a=$(ls "$c"/garage-hsm/*.$ext 2>/dev/null | head -n 1)
+  if [ -n "$a" ] && [ -s "$a" ]; then pass "$v: CDS archive made ($(basename "$a"))"; else fail "$v: no .$ext archive in $c/garage-hsm: $(ls "$c"/garage-hsm 2>&1)"; fi
+  if [ "$(ls "$c"/garage-hsm | grep -c -v '\.\(jsa\|aot\|size\)$')" -eq 0 ]; then pass "$v: nothing but the archive and its size left"; else fail "$v: left in the cache: $(ls "$c"/garage-hsm)"; fi
   if [ "$(stat -c %a "$c/garage-hsm")" = 700 ]; then pass "$v: cache folder private"; else fail "$v: cache folder mode $(stat -c %a "$c/garage-hsm")"; fi
   check "$v: CDS second run (maps it)" "$keyid" run_id
+  # the second run really takes garage-hsm's own classes from the archive
+  rm -f "$tmp/classes.log"
+  run_id GARAGE_HSM_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/classes.log" >/dev/null 2>&1 || true
+  n=$(grep -c 'io\.garagehsm\..* source: shared objects file' "$tmp/classes.log" 2>/dev/null || true)
+  if [ "${n:-0}" -gt 20 ]; then pass "$v: later runs load garage-hsm's classes from the archive ($n)"; else fail "$v: $n garage-hsm classes from the archive"; fi
   if [ -n "$a" ]; then
     rc=0
-    env JAVA_HOME="$h" "$h/bin/java" -XX:SharedArchiveFile="$a" -Xshare:on -Xlog:disable -cp "$jar" -version >/dev/null 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] && pass "$v: the archive maps (-Xshare:on)" || fail "$v: the archive does not map (exit $rc)"
+    # shellcheck disable=SC2086 # map is an option word and the start of the next
+    # the jar by the path the launcher used and its native-access option (an AOT cache must see
+    # the same class path and module options)
+    native=
+    if [ "$major" -ge 22 ]; then native=--enable-native-access=ALL-UNNAMED; fi
+    env JAVA_HOME="$h" "$h/bin/java" $native $map"$a" -Xlog:disable \
+      -cp "$(cd "$root/scripts" && pwd -P)/../target/$(basename "$jar")" -version >/dev/null 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] && pass "$v: the archive maps ($map)" || fail "$v: the archive does not map (exit $rc)"
     # damaged: cut short (Java 17 would crash mapping it), then overwritten with noise
     head -c 100000 "$a" >"$tmp/short" && cat "$tmp/short" >"$a" 2>/dev/null || { chmod u+w "$a"; cat "$tmp/short" >"$a"; }
     check "$v: CDS truncated archive ignored" "$keyid" run_id
     check "$v: CDS archive made again after truncation" "$keyid" run_id
-    a2=$(ls "$c"/garage-hsm/*.jsa | head -n 1)
+    a2=$(ls "$c"/garage-hsm/*.$ext | head -n 1)
     if [ "$(wc -c <"$a2")" -gt 100000 ]; then pass "$v: CDS archive whole again"; else fail "$v: CDS archive still truncated"; fi
     chmod u+w "$a2"
     head -c "$(wc -c <"$a2")" /dev/urandom >"$a2"
