@@ -2,17 +2,30 @@
 # Builds the project twice from the current worktree (committed and uncommitted files) in two
 # separate temporary folders, then compares the sha256 of every jar (main, shaded CLI, test
 # server), the release tar.gz and the .deb.
-# Different absolute paths and different build times must still give identical bytes
+# Different absolute paths, build times and umasks must still give identical bytes
 # (project.build.outputTimestamp fixes entry times; see docs/benchmarks.md, "Reproducible jars").
 #
-# Usage: scripts/check-reproducible.sh [--keep]
-#   --keep   keep the two build folders for inspection (diffoscope, unzip -Z)
+# Usage: scripts/check-reproducible.sh [--keep] [--against-target]
+#   --keep             keep the build folders for inspection (diffoscope, unzip -Z)
+#   --against-target   build once (umask 077, another folder, later) and compare with what the
+#                      last ./mvnw package left in target/ (scripts/test-dist.sh does this: one
+#                      build instead of two)
 # Exit: 0 identical, 1 different, 2 build failure.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 keep=false
-[ "${1:-}" = "--keep" ] && keep=true
+against_target=false
+for arg in "$@"; do
+  case $arg in
+    --keep) keep=true ;;
+    --against-target) against_target=true ;;
+    *) echo "usage: scripts/check-reproducible.sh [--keep] [--against-target]" >&2; exit 2 ;;
+  esac
+done
+# The copies have no .git: the build's commit (build-info.properties in the jar) comes from this
+# checkout's repository, as in a build in place.
+GIT_DIR=$(git -C "$here" rev-parse --absolute-git-dir 2>/dev/null) && export GIT_DIR
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/garage-hsm-repro.XXXXXX")
 cleanup() { $keep || rm -rf "$work"; }
@@ -37,9 +50,16 @@ build() {
   fi
 }
 
-build a 022
-sleep 2 # so that any wall-clock time leaking into the jars differs between the builds
-build b 077
+if $against_target; then
+  ls "$here"/target/garage-hsm-*.tar.gz "$here"/target/garage-hsm_*.deb >/dev/null 2>&1 ||
+    { echo "check-reproducible: nothing built in $here/target; run ./mvnw package" >&2; exit 2; }
+  ln -s "$here" "$work/a" # the first build is the one in target/
+  build b 077
+else
+  build a 022
+  sleep 2 # so that any wall-clock time leaking into the jars differs between the builds
+  build b 077
+fi
 
 status=0
 for jar in "$work"/a/target/garage-hsm-*.jar "$work"/a/target/garage-hsm-*.tar.gz \
@@ -56,9 +76,10 @@ for jar in "$work"/a/target/garage-hsm-*.jar "$work"/a/target/garage-hsm-*.tar.g
     case $name in
       *.jar)
         for side in a b; do
-          (cd "$work/$side/target" && mkdir -p "x-$name" && cd "x-$name" && unzip -q -o "../$name")
+          mkdir -p "$work/x-$side-$name"
+          (cd "$work/x-$side-$name" && unzip -q -o "$work/$side/target/$name")
         done
-        diff -r "$work/a/target/x-$name" "$work/b/target/x-$name" | head -20 || true
+        diff -r "$work/x-a-$name" "$work/x-b-$name" | head -20 || true
         unzip -Z -T "$jar" | head -5 || true
         ;;
       *.tar.gz | *.deb)
@@ -69,6 +90,14 @@ for jar in "$work"/a/target/garage-hsm-*.jar "$work"/a/target/garage-hsm-*.tar.g
           esac >"$work/$side.list"
         done
         diff "$work/a.list" "$work/b.list" | head -20 || true
+        case $name in
+          *.tar.gz) # same list, different bytes: which files differ
+            for side in a b; do
+              mkdir -p "$work/x-$side-$name" && tar -xzf "$work/$side/target/$name" -C "$work/x-$side-$name"
+            done
+            diff -r "$work/x-a-$name" "$work/x-b-$name" | head -20 || true
+            ;;
+        esac
         ;;
     esac
     keep=true

@@ -11,8 +11,12 @@
 #     zsh completion from /usr/share/zsh/vendor-completions (fpath + compinit, in an interactive
 #     zsh on a pseudo-terminal), the DEP-5 copyright file.
 #   both: LICENSE (Apache-2.0) and NOTICE.
+#   reproducible: scripts/check-reproducible.sh --against-target (one more clean build, a few
+#     minutes; --no-rebuild leaves it out while working on this script — scripts/test.sh never does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rebuild=1
+[ "${1:-}" = "--no-rebuild" ] && rebuild=0
 
 version=$(sed -n 's/^version=//p' target/maven-archiver/pom.properties 2>/dev/null || true)
 [ -n "$version" ] || { echo "test-dist: no target/maven-archiver/pom.properties; run ./mvnw package" >&2; exit 1; }
@@ -282,6 +286,17 @@ if field Maintainer | grep -q -E '^[^<>]+ <[^ @<>]+@[^ @<>]+>$' && ! field Maint
   pass "deb: Maintainer '$(field Maintainer)'"
 else
   fail "deb: Maintainer is '$(field Maintainer)'"
+fi
+
+# ---- reproducible: one more clean build (another folder, umask 077, minutes later) must give
+# the same bytes as the archives tested above (and the jars)
+if [ "$rebuild" = 1 ]; then
+  started=$(date +%s)
+  if scripts/check-reproducible.sh --against-target >"$tmp/repro" 2>&1; then
+    pass "reproducible: a second clean build gives the same jars, tar.gz and .deb ($(($(date +%s) - started)) s)"
+  else
+    fail "reproducible: $(grep -v '^same' "$tmp/repro" | head -c 1500)"
+  fi
 fi
 
 echo "test-dist: $passed checks passed, $failed failed"
