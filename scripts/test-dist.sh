@@ -6,7 +6,8 @@
 #     credentials.zip is never overwritten.
 #   .deb: its control fields; 'apt-get -s install' resolves its dependencies on this machine;
 #     'dpkg -i' into a throw-away root (dpkg --root: nothing on this machine changes), then from
-#     that root /usr/bin/garage-hsm --version, 'man -w garage-hsm', a subcommand's man page that
+#     that root /usr/bin/garage-hsm --version (all four lines), /usr/bin/garage-hsm-testserver,
+#     'man -w garage-hsm', a subcommand's man page that
 #     names every option of its --help, the bash completion completing a partial command, the
 #     zsh completion from /usr/share/zsh/vendor-completions (fpath + compinit, in an interactive
 #     zsh on a pseudo-terminal), the DEP-5 copyright file.
@@ -207,6 +208,22 @@ else
 fi
 first_line_is "deb: /usr/share/garage-hsm/bin/garage-sign --version" "garage-hsm $version" \
   "$root/usr/share/garage-hsm/bin/garage-sign" --version
+# the rehearsal server through /usr/bin (a symlink into /usr/share/garage-hsm/bin)
+mkdir "$tmp/deb-rehearsal"
+(cd "$tmp/deb-rehearsal" && exec "$root/usr/bin/garage-hsm-testserver" >server.url 2>server.err) &
+server_pid=$!
+for _ in $(seq 1 300); do [ -s "$tmp/deb-rehearsal/server.url" ] && break; sleep 0.1; done
+case $(cat "$tmp/deb-rehearsal/server.url" 2>/dev/null) in
+  http://127.0.0.1:[0-9]*)
+    if [ -s "$tmp/deb-rehearsal/credentials.zip" ]; then pass "deb: /usr/bin/garage-hsm-testserver starts and writes credentials.zip"; else
+      fail "deb: garage-hsm-testserver wrote no credentials.zip"
+    fi
+    ;;
+  *) fail "deb: /usr/bin/garage-hsm-testserver: $(head -c 300 "$tmp/deb-rehearsal/server.err" 2>/dev/null)" ;;
+esac
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=
 if [ ! -e "$root/usr/bin/garage-sign" ] && [ ! -e "$root/usr/bin/uptane-sign" ]; then
   pass "deb: does not claim /usr/bin/garage-sign or /usr/bin/uptane-sign"
 else
