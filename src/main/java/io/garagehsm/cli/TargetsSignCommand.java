@@ -62,6 +62,6 @@ final class TargetsSignCommand implements Callable<Integer> {
     String key = keyNames.isEmpty() ? null : keyNames.get(keyNames.size() - 1);
     SignTargets.Request request =
         new SignTargets.Request(ctx.repo(repo.repo), key, version, choice, sigs);
-    return output.report(ctx, new SignTargets(ctx::signer, ctx.clock(), ctx).run(request));
+    return output.report(ctx, new SignTargets(ctx.operations()).run(request));
   }
 }

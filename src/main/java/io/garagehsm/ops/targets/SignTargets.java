@@ -10,10 +10,10 @@ import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufSignature;
 import io.garagehsm.ops.ExpiryChoice;
 import io.garagehsm.ops.ExternalSignature;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
-import io.garagehsm.ops.Progress;
 import io.garagehsm.ops.SignerOpener;
 import io.garagehsm.ops.SigningKey;
 import io.garagehsm.repo.RepoLock;
@@ -21,7 +21,6 @@ import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.MetadataSigner;
 import io.garagehsm.signing.Signer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -116,14 +115,13 @@ public final class SignTargets {
     }
   }
 
-  private final SignerOpener signers;
-  private final Clock clock;
-  private final Progress progress;
+  private final OperationContext ops;
 
-  public SignTargets(SignerOpener signers, Clock clock, Progress progress) {
-    this.signers = signers;
-    this.clock = clock;
-    this.progress = progress;
+  /**
+   * @param ops opens the targets key; its clock is now for the expiry; warnings go to its progress
+   */
+  public SignTargets(OperationContext ops) {
+    this.ops = ops;
   }
 
   public Result run(Request request) {
@@ -138,7 +136,7 @@ public final class SignTargets {
       Instant expires;
       if (request.signatures() != null) {
         if (request.expiry().given()) {
-          progress.warn("--expires/--expire-after are ignored with --signatures");
+          ops.progress().warn("--expires/--expire-after are ignored with --signatures");
         }
         t.requireAscii();
         version = t.version();
@@ -152,11 +150,11 @@ public final class SignTargets {
           keys.add(new SigningKey(e.getKey(), s.keyId(), null, null));
         }
       } else {
-        Instant now = clock.instant();
+        Instant now = ops.now();
         version = request.version() != null ? request.version() : t.version() + 1;
         expires = request.expiry().resolve(t.expires(), now);
         warnIfNotTargetsKey(r, request.keyName());
-        List<Signer> opened = signers.openAll(r.keys(), List.of(request.keyName()));
+        List<Signer> opened = ops.signers().openAll(r.keys(), List.of(request.keyName()));
         try {
           t.requireAscii();
           byte[] data = t.canonical(version, expires);
@@ -198,17 +196,18 @@ public final class SignTargets {
       return; // signing reports an unreadable key; verification an unreadable root
     }
     if (!root.listsKey(RootRole.TARGETS, key)) {
-      progress.warn(
-          "key '"
-              + keyName
-              + "' ("
-              + key.keyId()
-              + ") is not a key of the targets role in "
-              + r.signedFile(RootRole.ROOT)
-              + " (v"
-              + root.version()
-              + "); the server and devices will reject targets.json signed by it. Sign with"
-              + " a key the targets role lists, or 'root pull' if the root changed");
+      ops.progress()
+          .warn(
+              "key '"
+                  + keyName
+                  + "' ("
+                  + key.keyId()
+                  + ") is not a key of the targets role in "
+                  + r.signedFile(RootRole.ROOT)
+                  + " (v"
+                  + root.version()
+                  + "); the server and devices will reject targets.json signed by it. Sign with"
+                  + " a key the targets role lists, or 'root pull' if the root changed");
     }
   }
 }
