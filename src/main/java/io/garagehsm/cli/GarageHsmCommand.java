@@ -12,6 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "garage-hsm",
     versionProvider = VersionProvider.class,
+    // no @Command methods here: saves picocli's scan of every method's annotations on each run
+    addMethodSubcommands = false,
     usageHelpAutoWidth = true,
     sortOptions = false,
     description = {

@@ -52,7 +52,10 @@ final class HelpSections {
           "ceremony close",
           "doctor");
 
-  private static final Properties EXAMPLE_TEXT = load();
+  /** Read when help is rendered, not on every run (a resource read in a short command). */
+  private static final class Examples {
+    static final Properties TEXT = load();
+  }
 
   private HelpSections() {}
 
@@ -130,7 +133,7 @@ final class HelpSections {
 
   /** The examples of a command, or null when it has none. */
   static String exampleText(String words) {
-    return EXAMPLE_TEXT.getProperty(words.isEmpty() ? "garage-hsm" : words.replace(' ', '.'));
+    return Examples.TEXT.getProperty(words.isEmpty() ? "garage-hsm" : words.replace(' ', '.'));
   }
 
   private static String examples(String words) {
