@@ -9,7 +9,9 @@
 #  3. Start-up (scripts/bench-startup.sh): each small offline command through the launcher,
 #     median wall / CPU / peak RSS of 5 runs, with and without the class-data sharing archive.
 #  4. Large targets through the launcher as users run it: 'targets sign' of BENCH_TARGETS targets
-#     with the launcher's defaults and at -Xmx256m; with --million also 1,000,000 at -Xmx2g.
+#     with the launcher's defaults (first run + 3), at -Xmx256m and with C2 back; then 'targets
+#     push' and 'targets pull' of that file against the test reposerver (testserver jar); with
+#     --million (or BENCH_MILLION=1) also 'targets sign' of 1,000,000 targets at -Xmx2g (~2 min).
 #
 # Usage: scripts/bench.sh [--no-build] [--no-jmh] [--no-whole] [--no-startup] [--no-large]
 #                         [--million] [--min-heap]
@@ -21,6 +23,7 @@
 #   BENCH_KEYS       key types of the whole run (default "ed25519 rsa3072")
 #   BENCH_XMX        heap limit of the whole run (default 512m)
 #   BENCH_MINHEAP_TARGETS  sizes for --min-heap (default "1000 10000 100000")
+#   BENCH_MILLION=1  same as --million
 # Results: target/bench/ (JMH JSON, GC logs, time -v output). Exit 1 when a whole run fails
 # (e.g. OutOfMemoryError under the heap limit) or a JMH benchmark fails.
 #
@@ -29,6 +32,7 @@ set -eu
 
 cd "$(dirname "$0")/.."
 build=true jmh=true whole=true minheap=false startup=true large=true million=false
+[ "${BENCH_MILLION:-0}" = 1 ] && million=true
 for a in "$@"; do
   case $a in
     --no-build) build=false ;;
@@ -167,26 +171,34 @@ fi
 
 if $large; then
   # 'targets sign' through the launcher (its JVM defaults and class-data sharing archive), as
-  # users run it; wall, CPU and peak RSS from /usr/bin/time.
+  # users run it; wall, CPU and peak RSS from /usr/bin/time. Then 'targets push' and 'targets
+  # pull' of the same file against the test reposerver (garage-hsm-*-testserver.jar).
   lhome=$(mktemp -d "${TMPDIR:-/tmp}/garage-hsm-large.XXXXXX")
-  trap 'rm -rf "$lhome" ${home:+"$home"}' EXIT
+  server_pid=
+  trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$lhome" ${home:+"$home"}' EXIT
   mkdir -p "$lhome/bin" "$lhome/lib"
   cp scripts/garage-hsm "$lhome/bin/"
   cp "$jar" "$lhome/lib/"
   : >"$out/large.txt"
-  large_run() { # <label> <repo> <GARAGE_HSM_JAVA_OPTS>
-    cp "$lhome/unsigned-$2.json" "$lhome/$2/roles/unsigned/targets.json"
+  echo "== $(date -u +%H:%M:%SZ) load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/large.txt"
+  launcher_run() { # <label> <GARAGE_HSM_JAVA_OPTS> <args...>
+    label=$1 opts=$2
+    shift 2
     rc=0
-    env XDG_CACHE_HOME="$lhome/cache" GARAGE_HSM_JAVA_OPTS="$3" /usr/bin/time -f '%e %U %S %M' \
-      -o "$out/time-large.txt" "$lhome/bin/garage-hsm" targets sign -r "$2" --key-name targets \
-      --home-dir "$lhome" >/dev/null 2>"$out/stderr-large-$1.txt" || rc=$?
+    env XDG_CACHE_HOME="$lhome/cache" GARAGE_HSM_JAVA_OPTS="$opts" /usr/bin/time -f '%e %U %S %M' \
+      -o "$out/time-large.txt" "$lhome/bin/garage-hsm" "$@" --home-dir "$lhome" >/dev/null \
+      2>"$out/stderr-large-$(echo "$label" | tr ' /' '__').txt" || rc=$?
     # the last line (time writes "Command exited with non-zero status N" before it)
     t=$(tail -n 1 "$out/time-large.txt")
     w=$(echo "$t" | cut -d' ' -f1) u=$(echo "$t" | cut -d' ' -f2)
     s=$(echo "$t" | cut -d' ' -f3) m=$(echo "$t" | cut -d' ' -f4)
-    printf '%-36s exit=%s wall=%ss cpu=%ss maxRSS=%sMiB\n' "$1" "$rc" "$w" \
+    printf '%-44s exit=%s wall=%ss cpu=%ss maxRSS=%sMiB\n' "$label" "$rc" "$w" \
       "$(echo "$u $s" | awk '{print $1 + $2}')" "$((${m:-0} / 1024))" | tee -a "$out/large.txt"
     [ "$rc" -eq 0 ] || status=1
+  }
+  large_run() { # <label> <repo> <GARAGE_HSM_JAVA_OPTS>
+    cp "$lhome/unsigned-$2.json" "$lhome/$2/roles/unsigned/targets.json"
+    launcher_run "$1" "$3" targets sign -r "$2" --key-name targets
   }
   sizes=$targets
   if $million; then sizes="$sizes 1000000"; fi
@@ -200,10 +212,38 @@ if $large; then
       large_run "launcher ed25519 $n -Xmx2g" "$repo" -Xmx2g
     else
       large_run "launcher ed25519 $n (first run)" "$repo" ""
-      large_run "launcher ed25519 $n defaults" "$repo" ""
+      for i in 1 2 3; do
+        large_run "launcher ed25519 $n defaults #$i" "$repo" ""
+      done
       large_run "launcher ed25519 $n -Xmx256m" "$repo" -Xmx256m
+      for i in 1 2; do
+        large_run "launcher ed25519 $n C2 (TieredStopAtLevel=4) #$i" "$repo" -XX:TieredStopAtLevel=4
+      done
     fi
   done
+
+  # targets push + pull of BENCH_TARGETS targets against the test reposerver
+  tsjar=$(ls target/garage-hsm-*-testserver.jar 2>/dev/null | head -1)
+  if [ -z "$tsjar" ]; then
+    echo "no target/garage-hsm-*-testserver.jar: pull/push not measured" | tee -a "$out/large.txt"
+    status=1
+  else
+    cp "$tsjar" "$lhome/lib/"
+    (cd "$lhome" && exec "$java" -jar "lib/$(basename "$tsjar")" "$lhome/credentials.zip" \
+      >"$lhome/server.url" 2>"$lhome/server.log") &
+    server_pid=$!
+    for _ in $(seq 1 300); do [ -s "$lhome/server.url" ] && break; sleep 0.1; done
+    repo=pushpull
+    launcher_run "init (test reposerver)" "" init -r "$repo" -c "$lhome/credentials.zip"
+    launcher_run "targets pull (empty)" "" targets pull -r "$repo"
+    cp "$lhome/unsigned-large-$targets.json" "$lhome/$repo/roles/unsigned/targets.json"
+    launcher_run "targets sign $targets (server key)" "" targets sign -r "$repo" --key-name targets
+    launcher_run "targets push $targets" "" targets push -r "$repo"
+    launcher_run "targets pull $targets" "" targets pull -r "$repo"
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    server_pid=
+  fi
 fi
 
 [ "$status" -eq 0 ] || echo "FAILED: see $out/" >&2

@@ -1,9 +1,13 @@
 package io.garagehsm.signing;
 
+import io.garagehsm.metadata.SignatureMethod;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufSignature;
+import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * Signs envelopes: refuses non-ASCII content, signs the canonical bytes of {@code signed} with each
@@ -12,16 +16,13 @@ import java.util.concurrent.CompletableFuture;
  * here is reported to the thread's {@link SignatureLog}.
  */
 public final class MetadataSigner {
-  /** Data from this size on is digested for the log on another thread. */
-  private static final int PARALLEL_DIGEST_MIN = 1 << 20;
+  /**
+   * Data from this size on is digested for the log, and its signature checked, on other threads:
+   * a 100k-target role is 35 MB, and each pass over it takes as long as writing the file.
+   */
+  private static final int PARALLEL_MIN = 1 << 20;
 
   private MetadataSigner() {}
-
-  private static void thread(Runnable r) {
-    Thread t = new Thread(r, "signature-log-digest");
-    t.setDaemon(true);
-    t.start();
-  }
 
   /** Adds (or replaces) one signature per signer; other signatures stay. */
   public static SignedMetadata sign(SignedMetadata md, List<? extends Signer> signers) {
@@ -36,37 +37,97 @@ public final class MetadataSigner {
 
   /** Signs bytes and checks the result verifies under the signer's own public key. */
   public static TufSignature signChecked(Signer s, byte[] data) {
+    return signCheckedLater(s, data).checked();
+  }
+
+  /**
+   * Signs bytes now and checks the signature meanwhile (on another thread for large data), so the
+   * caller can write the file while it runs. Nothing that carries the signature may replace a file
+   * before {@link Pending#checked()} returned.
+   */
+  public static Pending signCheckedLater(Signer s, byte[] data) {
     String reason = s.publicKey().unusableForRolesReason();
     if (reason != null) {
       throw new SigningException(
           s.location() + ": " + reason, "generate an Ed25519 or RSA-2048/3072/4096 key");
     }
-    // The log's digest of large data (a 100k-target role is 35 MB) is made on a second core
-    // while the key signs and the signature is checked.
-    CompletableFuture<String> digest =
-        data.length < PARALLEL_DIGEST_MIN
-            ? CompletableFuture.completedFuture(SignatureLog.sha256Hex(data))
-            : CompletableFuture.supplyAsync(
-                () -> SignatureLog.sha256Hex(data), MetadataSigner::thread);
+    boolean large = data.length >= PARALLEL_MIN;
+    CompletableFuture<String> digest = later(large, () -> SignatureLog.sha256Hex(data));
     byte[] sig = s.sign(data);
-    boolean ok = s.method().verify(s.publicKey().publicKey(), data, sig);
-    // recorded before the verdict is acted on: a token returning a bad signature is evidence too
-    SignatureLog.report(
-        new SignatureRecord(
-            null,
-            s.keyId(),
-            s.method().json(),
-            s.location(),
-            s.token().orElse(null),
-            digest.join(),
-            ok));
-    if (!ok) {
-      throw new SigningException(
-          s.location()
-              + " returned a signature that does not verify under the expected key "
-              + s.keyId(),
-          "the token key is not the key recorded for this name; re-adopt it or check the URI");
+    SignatureMethod method = s.method();
+    PublicKey key = s.publicKey().publicKey();
+    CompletableFuture<Boolean> ok = later(large, () -> method.verify(key, data, sig));
+    return new Pending(s, new TufSignature(s.keyId(), method, sig), digest, ok);
+  }
+
+  private static <T> CompletableFuture<T> later(boolean elsewhere, Supplier<T> work) {
+    if (!elsewhere) {
+      return CompletableFuture.completedFuture(work.get());
     }
-    return new TufSignature(s.keyId(), s.method(), sig);
+    return CompletableFuture.supplyAsync(
+        work,
+        r -> {
+          Thread t = new Thread(r, "signature-check");
+          t.setDaemon(true);
+          t.start();
+        });
+  }
+
+  /** A signature made, whose check may still be running. */
+  public static final class Pending {
+    private final String keyId;
+    private final String method;
+    private final String location;
+    private final TokenIdentity token;
+    private final TufSignature signature;
+    private final CompletableFuture<String> digest;
+    private final CompletableFuture<Boolean> ok;
+
+    private Pending(
+        Signer s,
+        TufSignature signature,
+        CompletableFuture<String> digest,
+        CompletableFuture<Boolean> ok) {
+      this.keyId = s.keyId();
+      this.method = s.method().json();
+      this.location = s.location();
+      this.token = s.token().orElse(null);
+      this.signature = signature;
+      this.digest = digest;
+      this.ok = ok;
+    }
+
+    /** The signature, not yet known to verify. */
+    public TufSignature unchecked() {
+      return signature;
+    }
+
+    /**
+     * Waits for the check, reports the signature to this thread's log and returns it; a
+     * signature that does not verify is refused.
+     */
+    public TufSignature checked() {
+      boolean verified = join(ok);
+      // recorded before the verdict is acted on: a token returning a bad signature is evidence
+      SignatureLog.report(
+          new SignatureRecord(null, keyId, method, location, token, join(digest), verified));
+      if (!verified) {
+        throw new SigningException(
+            location + " returned a signature that does not verify under the expected key " + keyId,
+            "the token key is not the key recorded for this name; re-adopt it or check the URI");
+      }
+      return signature;
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+      try {
+        return f.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw e;
+      }
+    }
   }
 }

@@ -1,12 +1,15 @@
 package io.garagehsm.signing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.garagehsm.metadata.KeyType;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
+import io.garagehsm.metadata.TufSignature;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -47,5 +50,31 @@ class MetadataSignerTest {
         right.sign(DATA),
         MetadataSigner.signChecked(right, DATA).sig(),
         "Ed25519 is deterministic");
+  }
+
+  @Test
+  void largeDataIsCheckedOnAnotherThreadAndStillRefusedAndLogged() {
+    // 2 MiB: above the size from which the digest and the check run beside the caller
+    byte[] large = new byte[2 << 20];
+    java.util.Arrays.fill(large, (byte) 'x');
+    TufKeyPair expected = TufKeyPair.generate(KeyType.ED25519, 256);
+    TufKeyPair other = TufKeyPair.generate(KeyType.ED25519, 256);
+    java.util.List<SignatureRecord> log = new java.util.ArrayList<>();
+    Signer wrong = new Swapped(expected.publicKey(), new FileSigner(other, "other.sec"));
+    MetadataSigner.Pending p =
+        SignatureLog.recording(log::add, () -> MetadataSigner.signCheckedLater(wrong, large));
+    assertTrue(log.isEmpty(), "reported only once checked");
+    SigningException e =
+        assertThrows(
+            SigningException.class, () -> SignatureLog.recording(log::add, p::checked));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+    assertEquals(1, log.size());
+    assertFalse(log.get(0).verified());
+    assertEquals(SignatureLog.sha256Hex(large), log.get(0).signedSha256());
+
+    Signer right = new FileSigner(expected, "expected.sec");
+    TufSignature good = SignatureLog.recording(log::add, () -> MetadataSigner.signChecked(right, large));
+    assertArrayEquals(right.sign(large), good.sig());
+    assertTrue(log.get(1).verified());
   }
 }
