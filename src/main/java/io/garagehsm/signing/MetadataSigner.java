@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  */
 public final class MetadataSigner {
   /**
-   * Data from this size on is digested for the log, and its signature checked, on other threads:
-   * a 100k-target role is 35 MB, and each pass over it takes as long as writing the file.
+   * Data from this size on is digested for the log, and its signature checked, on other threads: a
+   * 100k-target role is 35 MB, and each pass over it takes as long as writing the file.
    */
   private static final int PARALLEL_MIN = 1 << 20;
 
@@ -103,8 +103,8 @@ public final class MetadataSigner {
     }
 
     /**
-     * Waits for the check, reports the signature to this thread's log and returns it; a
-     * signature that does not verify is refused.
+     * Waits for the check, reports the signature to this thread's log and returns it; a signature
+     * that does not verify is refused.
      */
     public TufSignature checked() {
       boolean verified = join(ok);

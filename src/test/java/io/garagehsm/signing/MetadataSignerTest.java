@@ -65,15 +65,15 @@ class MetadataSignerTest {
         SignatureLog.recording(log::add, () -> MetadataSigner.signCheckedLater(wrong, large));
     assertTrue(log.isEmpty(), "reported only once checked");
     SigningException e =
-        assertThrows(
-            SigningException.class, () -> SignatureLog.recording(log::add, p::checked));
+        assertThrows(SigningException.class, () -> SignatureLog.recording(log::add, p::checked));
     assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
     assertEquals(1, log.size());
     assertFalse(log.get(0).verified());
     assertEquals(SignatureLog.sha256Hex(large), log.get(0).signedSha256());
 
     Signer right = new FileSigner(expected, "expected.sec");
-    TufSignature good = SignatureLog.recording(log::add, () -> MetadataSigner.signChecked(right, large));
+    TufSignature good =
+        SignatureLog.recording(log::add, () -> MetadataSigner.signChecked(right, large));
     assertArrayEquals(right.sign(large), good.sig());
     assertTrue(log.get(1).verified());
   }

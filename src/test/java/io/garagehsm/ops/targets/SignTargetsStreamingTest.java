@@ -77,14 +77,16 @@ class SignTargetsStreamingTest {
     assertTrue(tree.canonicalSigned().length > 1 << 20, "large enough for the parallel check");
 
     SignTargets.Result result =
-        new SignTargets((keys, name) -> keys.signer(name, null), NOW, Progress.silent()).run(request(r));
+        new SignTargets((keys, name) -> keys.signer(name, null), NOW, Progress.silent())
+            .run(request(r));
     assertArrayEquals(expected, Files.readAllBytes(r.signedFile("targets")));
     assertEquals(role.version() + 1, result.version());
     assertEquals(role.expires(), result.expires());
 
     TufKeyPair other = TufKeyPair.generate(io.garagehsm.metadata.KeyType.ED25519, 256);
     Signer swapped = new Swapped(key.publicKey(), new FileSigner(other, "other.sec"));
-    Files.writeString(unsigned, new String(unsignedBytes, "UTF-8").replace("\"version\" : 1", "\"version\" : 5"));
+    Files.writeString(
+        unsigned, new String(unsignedBytes, "UTF-8").replace("\"version\" : 1", "\"version\" : 5"));
     SigningException e =
         assertThrows(
             SigningException.class,
