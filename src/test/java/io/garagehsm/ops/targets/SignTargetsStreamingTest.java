@@ -13,6 +13,7 @@ import io.garagehsm.metadata.TargetsRole;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.ops.ExpiryChoice;
+import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.Progress;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.signing.FileSigner;
@@ -77,7 +78,9 @@ class SignTargetsStreamingTest {
     assertTrue(tree.canonicalSigned().length > 1 << 20, "large enough for the parallel check");
 
     SignTargets.Result result =
-        new SignTargets((keys, name) -> keys.signer(name, null), NOW, Progress.silent())
+        new SignTargets(
+                new OperationContext(
+                    repo -> null, (keys, name) -> keys.signer(name, null), NOW, Progress.silent()))
             .run(request(r));
     assertArrayEquals(expected, Files.readAllBytes(r.signedFile("targets")));
     assertEquals(role.version() + 1, result.version());
@@ -90,7 +93,11 @@ class SignTargetsStreamingTest {
     SigningException e =
         assertThrows(
             SigningException.class,
-            () -> new SignTargets((keys, name) -> swapped, NOW, Progress.silent()).run(request(r)));
+            () ->
+                new SignTargets(
+                        new OperationContext(
+                            repo -> null, (keys, name) -> swapped, NOW, Progress.silent()))
+                    .run(request(r)));
     assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
     assertArrayEquals(expected, Files.readAllBytes(r.signedFile("targets")), "left as it was");
     try (var files = Files.list(r.signedFile("targets").getParent())) {
