@@ -364,20 +364,7 @@ class DelegationsAndSetupResultTest {
       new Random(7).nextBytes(data);
       Path f = home.resolve("fw.bin");
       Files.write(f, data);
-      CliRun.Result r =
-          new CliRun(home)
-              .run(
-                  "targets",
-                  "upload",
-                  "-r",
-                  "r",
-                  "-i",
-                  f.toString(),
-                  "--name",
-                  "fw",
-                  "--version",
-                  "1.0",
-                  "--json");
+      CliRun.Result r = uploadJson(f, "1.0");
       assertEquals(0, r.exit(), r.toString());
       JsonNode j = single(r.out());
       assertEquals("targets upload", j.get("command").asText());
@@ -390,23 +377,27 @@ class DelegationsAndSetupResultTest {
 
       // a failed upload with --json: exit 3, no JSON
       server.inject(x -> x.path().contains("uploads/"), TestReposerver.Fault.status(400), 1);
-      CliRun.Result failed =
-          new CliRun(home)
-              .run(
-                  "targets",
-                  "upload",
-                  "-r",
-                  "r",
-                  "-i",
-                  f.toString(),
-                  "--name",
-                  "fw",
-                  "--version",
-                  "2.0",
-                  "--json");
+      CliRun.Result failed = uploadJson(f, "2.0");
       assertEquals(3, failed.exit(), failed.toString());
       assertEquals("", failed.out());
     }
+  }
+
+  /** {@code targets upload --json} of {@code f} as target fw, version {@code version}. */
+  private CliRun.Result uploadJson(Path f, String version) {
+    return new CliRun(home)
+        .run(
+            "targets",
+            "upload",
+            "-r",
+            "r",
+            "-i",
+            f.toString(),
+            "--name",
+            "fw",
+            "--version",
+            version,
+            "--json");
   }
 
   private static List<String> strings(JsonNode array) {

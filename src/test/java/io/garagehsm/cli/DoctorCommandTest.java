@@ -308,13 +308,14 @@ class DoctorCommandTest {
       assertTrue(
           c.get("fix").asText().startsWith("get a current credentials.zip for the account"),
           c.toString());
-      assertFalse(wrong.out().contains("s3cret"), "the client secret is never shown");
+      assertSecretNeverShown(wrong);
 
       // the right secret, but the account may not use this repository: 403
       oauth.requireOAuth("cid", "s3cret");
       oauth.inject(r -> r.path().endsWith("root.json"), TestReposerver.Fault.status(403), 10);
       CliRun.Result forbidden = run("doctor", "-r", "oauth", "--json");
       assertEquals(1, forbidden.exit(), forbidden.toString());
+      assertSecretNeverShown(forbidden);
       JsonNode f = failed(Cli.parse(forbidden.out()));
       assertTrue(
           f.get("message")
@@ -337,12 +338,19 @@ class DoctorCommandTest {
       oauth.inject(r -> r.path().endsWith("root.json"), TestReposerver.Fault.status(403), 10);
       CliRun.Result plain = run("doctor", "-r", "oauth");
       assertEquals(1, plain.exit(), plain.toString());
+      assertSecretNeverShown(plain);
       assertTrue(
           lines(plain, "FAIL").get(0).startsWith("FAIL  server    " + oauth.url() + ": "),
           plain.out());
       assertTrue(
           plain.out().contains("      fix: use the credentials of the account"), plain.out());
     }
+  }
+
+  /** The OAuth2 client secret of the refusal tests appears on neither stream. */
+  private static void assertSecretNeverShown(CliRun.Result r) {
+    assertFalse(r.out().contains("s3cret"), "the client secret is never shown: " + r.out());
+    assertFalse(r.err().contains("s3cret"), "the client secret is never shown: " + r.err());
   }
 
   /** The one FAIL check of a --json report. */
