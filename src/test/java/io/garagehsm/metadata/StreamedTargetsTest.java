@@ -2,6 +2,7 @@ package io.garagehsm.metadata;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,11 +95,76 @@ class StreamedTargetsTest {
     sameAsTree(json.getBytes(StandardCharsets.UTF_8), 9, LATER);
   }
 
+  /**
+   * Files in garage-sign's own style (printable ASCII, no escapes, integers, re-encoded items) are
+   * read by the byte-level scan, with every feature it handles; the others by Jackson.
+   */
+  static Stream<String> scannable() {
+    String item2 =
+        "{\"hashes\":{\"sha512\":\"ff\",\"sha256\":\"00\"},\"length\":0,\"custom\":"
+            + "{\"z\":[],\"y\":{},\"x\":[[1,-2],{\"b\":true,\"a\":false,\"B\":null}],"
+            + "\"uri\":\"https://h/p?q=1&r=/x\",\"n\":123456789012345678,\"w\":\" ~!#$%^*()\"}}";
+    return Stream.of(
+        HEAD + "\"targets\":{}}",
+        HEAD + "\"targets\":{ }}",
+        HEAD + "\"targets\":{\"a-1\":" + ITEM + "}}",
+        // names that sort by prefix and case; items without custom; an empty hashes object
+        HEAD
+            + "\"targets\":{\"a-10\":"
+            + ITEM
+            + ",\"a\":{\"hashes\":{},\"length\":7},\"a-1\":"
+            + item2
+            + ",\"A\":"
+            + ITEM
+            + ",\"_\":"
+            + ITEM
+            + ",\"a.b/c\":"
+            + ITEM
+            + "}}",
+        // whitespace of every kind, CRLF, tabs, fields in any order, unknown top-level fields
+        "\r\n\t{ \"targets\" :\t{\r\n\"b\" : { \"hashes\" : { } , \"length\" : 1 ,"
+            + " \"custom\" : [ 1 , { } , [ ] ] } } ,\n\"x\":{\"k\":[true,false,null,\"s\",-1]},"
+            + "\"_type\":\"TARGETS\",\"version\":0,\"expires\":\"2030-01-01T00:00:00Z\","
+            + "\"custom\":{\"c\":1},\"delegations\":{\"keys\":{},\"roles\":[]}}\n\n",
+        // a custom that is not an object, at the top level and per target
+        HEAD
+            + "\"targets\":{\"s\":{\"hashes\":{},\"length\":1,\"custom\":\"text\"}},"
+            + "\"custom\":[1,2],\"delegations\":null}");
+  }
+
+  @ParameterizedTest
+  @MethodSource("scannable")
+  void theByteLevelScanReadsGarageSignsStyleAndEqualsTheTreePath(String json) throws IOException {
+    assertTrue(sameAsTree(json.getBytes(StandardCharsets.UTF_8), 9, LATER), "scanned");
+  }
+
+  /** Inputs just outside the scan's subset: Jackson reads them, with the same result. */
+  static Stream<String> notScannable() {
+    return Stream.of(
+        HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":1.5}}}",
+        HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":-0}}}",
+        HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":null}}}",
+        HEAD + "\"targets\":{\"a\":{\"length\":1,\"hashes\":{}}}}",
+        HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"uri\":\"u\"}}}",
+        HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1234567890123456789}}}",
+        HEAD + "\"targets\":{\"a\\/b\":" + ITEM + "}}",
+        HEAD + "\"targets\":{\"a\":" + ITEM + "},\"x\":\"\u007f\"}",
+        HEAD + "\"targets\":{\"a\":" + ITEM + "},\"x\":\"" + "y".repeat(40_001) + "\"}",
+        "\ufeff" + HEAD + "\"targets\":{}}",
+        HEAD + "\"targets\":{},\"custom\":" + "[".repeat(70) + "]".repeat(70) + "}");
+  }
+
+  @ParameterizedTest
+  @MethodSource("notScannable")
+  void inputsOutsideTheScanAreReadByJacksonWithTheSameResult(String json) throws IOException {
+    assertFalse(sameAsTree(json.getBytes(StandardCharsets.UTF_8), 9, LATER), "scanned");
+  }
+
   @Test
   void generatedRolesOfThousandsOfTargetsEqualTheTreePath() throws IOException {
     for (long seed = 1; seed <= 3; seed++) {
       byte[] file = MetadataJson.pretty(TargetsFixture.unsignedTargets(3000, seed));
-      sameAsTree(file, 2, Instant.parse("2027-12-31T00:00:00Z"));
+      assertTrue(sameAsTree(file, 2, Instant.parse("2027-12-31T00:00:00Z")), "scanned");
     }
   }
 
@@ -106,14 +172,17 @@ class StreamedTargetsTest {
   void theGoldenUnsignedTargetsGiveTheGoldenCanonicalBytes() throws IOException {
     Path f = dir.resolve("targets.json");
     Files.copy(Vectors.path("repo-flow/tuf/myrepo/roles/unsigned/targets.json"), f);
-    StreamedTargets t = StreamedTargets.read(f);
-    assertArrayEquals(
-        Vectors.bytes("repo-flow/targets-unsigned-v1.canonical.txt"),
-        t.canonical(t.version(), t.expires()));
+    for (boolean once : new boolean[] {true, false}) {
+      StreamedTargets t = StreamedTargets.read(f, once);
+      assertEquals(once, t.scanned());
+      assertArrayEquals(
+          Vectors.bytes("repo-flow/targets-unsigned-v1.canonical.txt"),
+          t.canonical(t.version(), t.expires()));
+    }
   }
 
   /** Tree path: what targets sign did before streaming. */
-  private void sameAsTree(byte[] file, int version, Instant expires) throws IOException {
+  private boolean sameAsTree(byte[] file, int version, Instant expires) throws IOException {
     Path f = dir.resolve("targets.json");
     Files.write(f, file);
     TargetsRole role =
@@ -133,19 +202,27 @@ class StreamedTargetsTest {
     ByteArrayOutputStream treeFile = new ByteArrayOutputStream();
     MetadataJson.writePretty(treeSigned.toJson(), treeFile);
 
-    StreamedTargets streamed = StreamedTargets.read(f);
-    assertArrayEquals(treeCanonical, streamed.canonical(version, expires), "canonical bytes");
-    ByteArrayOutputStream streamedFile = new ByteArrayOutputStream();
-    streamed.writeSigned(streamedFile, sigs, version, expires);
-    assertEquals(treeFile.toString(StandardCharsets.UTF_8), streamedFile.toString(UTF8));
-    assertArrayEquals(treeFile.toByteArray(), streamedFile.toByteArray(), "signed file");
+    boolean scanned = false;
+    for (boolean once : new boolean[] {true, false}) {
+      StreamedTargets streamed = StreamedTargets.read(f, once);
+      assertEquals(once, streamed.heldInMemory());
+      scanned |= streamed.scanned();
+      String mode = once ? "read once" : "read twice";
+      assertArrayEquals(
+          treeCanonical, streamed.canonical(version, expires), "canonical bytes, " + mode);
+      ByteArrayOutputStream streamedFile = new ByteArrayOutputStream();
+      streamed.writeSigned(streamedFile, sigs, version, expires);
+      assertEquals(treeFile.toString(StandardCharsets.UTF_8), streamedFile.toString(UTF8), mode);
+      assertArrayEquals(treeFile.toByteArray(), streamedFile.toByteArray(), "signed file, " + mode);
 
-    // the decoded fields, and the ASCII verdict
-    TargetsRole unchanged = TargetsRole.of(MetadataJson.parse(file, "x"), "x");
-    StreamedTargets again = StreamedTargets.read(f);
-    assertEquals(unchanged.version(), again.version());
-    assertEquals(unchanged.expires(), again.expires());
-    assertEquals(message(() -> tree.requireAscii()), message(again::requireAscii));
+      // the decoded fields, and the ASCII verdict
+      TargetsRole unchanged = TargetsRole.of(MetadataJson.parse(file, "x"), "x");
+      StreamedTargets again = StreamedTargets.read(f, once);
+      assertEquals(unchanged.version(), again.version());
+      assertEquals(unchanged.expires(), again.expires());
+      assertEquals(message(() -> tree.requireAscii()), message(again::requireAscii), mode);
+    }
+    return scanned;
   }
 
   private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
@@ -190,6 +267,24 @@ class StreamedTargetsTest {
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1.5}}}");
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":99999999999999999999}}}");
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{}}}}");
+    // in garage-sign's style but for one thing (the byte-level scan must leave them to Jackson)
+    l.add(HEAD + "\"targets\":{\"a\":" + item + "},\"version\":3}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{\"s\":\"1\",\"s\":\"2\"},\"length\":1}}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":{\"k\":1,\"k\":1}}}}");
+    l.add(HEAD + "\"targets\":{\"a\":" + item + ",\"b\":" + item + ",\"a\":" + item + "}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":01}}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":-0}}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1x}}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":tru}}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":[1,]}}}");
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":{\"k\":1,}}}}");
+    l.add(HEAD + "\"targets\":{\"a\":" + item + ",}}");
+    l.add(HEAD + "\"targets\":{\"a\":" + item);
+    l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{\"sha256\":\"00");
+    l.add(HEAD + "\"targets\":{\"a\":" + item + "}} x");
+    l.add(HEAD + "\"targets\":{\"a\":" + item + "}}\u0000");
+    l.add(HEAD + "\"targets\":{\"a\":" + item + "},\"delegations\":{\"x\":1,\"x\":2}}");
+    l.add(HEAD + "\"targets\":{\"a\":" + item + "},\"targets\":{}}");
     // the first bad target is named, not a later one
     l.add(HEAD + "\"targets\":{\"ok\":" + item + ",\"a\":{},\"b..\":5}}");
     // a syntax error after a bad target: the syntax error comes first, as in the tree path
@@ -223,10 +318,12 @@ class StreamedTargetsTest {
               }
               TargetsRole.of(n, f.toString());
             });
-    MetadataException streamed =
-        assertThrows(MetadataException.class, () -> StreamedTargets.read(f));
-    assertEquals(tree.getMessage(), streamed.getMessage());
-    assertEquals(tree.hint(), streamed.hint());
+    for (boolean once : new boolean[] {true, false}) {
+      MetadataException streamed =
+          assertThrows(MetadataException.class, () -> StreamedTargets.read(f, once));
+      assertEquals(tree.getMessage(), streamed.getMessage(), once ? "read once" : "read twice");
+      assertEquals(tree.hint(), streamed.hint());
+    }
   }
 
   /** Non-ASCII signed content: the same field is named first. */
@@ -256,10 +353,32 @@ class StreamedTargetsTest {
     Files.writeString(f, json, StandardCharsets.UTF_8);
     TargetsRole role = TargetsRole.of(MetadataJson.read(f), f.toString());
     String tree = message(() -> SignedMetadata.unsigned(role.json()).requireAscii());
-    String streamed = message(StreamedTargets.read(f)::requireAscii);
+    String streamed = message(StreamedTargets.read(f, true)::requireAscii);
     assertEquals(tree, streamed);
+    assertEquals(tree, message(StreamedTargets.read(f, false)::requireAscii));
     if (!json.contains("\"x\":\"\u00e9\"")) {
       assertNotNull(streamed, "non-ASCII content must be refused");
+    }
+  }
+
+  @Test
+  void aFileReadOnceIsSignedAndWrittenAsItWasRead() throws IOException {
+    Path f = dir.resolve("targets.json");
+    String before = HEAD + "\"targets\":{\"a\":" + ITEM + "}}";
+    Files.writeString(f, before);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    StreamedTargets.read(f, true).writeSigned(expected, List.of(), 4, LATER);
+    for (String after : List.of(HEAD + "\"targets\":{\"b\":" + ITEM + "}}", "{\"targets\":")) {
+      Files.writeString(f, before);
+      StreamedTargets t = StreamedTargets.read(f, true);
+      byte[] canonical = t.canonical(4, LATER);
+      Files.writeString(f, after);
+      ByteArrayOutputStream written = new ByteArrayOutputStream();
+      t.writeSigned(written, List.of(), 4, LATER);
+      // what is written is what was signed: the file as it was read, never a mix
+      assertArrayEquals(expected.toByteArray(), written.toByteArray());
+      Files.writeString(f, before);
+      assertArrayEquals(StreamedTargets.read(f, false).canonical(4, LATER), canonical);
     }
   }
 
@@ -267,7 +386,7 @@ class StreamedTargetsTest {
   void aFileChangedBetweenTheTwoReadsIsRefused() throws IOException {
     Path f = dir.resolve("targets.json");
     Files.writeString(f, HEAD + "\"targets\":{\"a\":" + ITEM + "}}");
-    StreamedTargets t = StreamedTargets.read(f);
+    StreamedTargets t = StreamedTargets.read(f, false);
     t.canonical(4, LATER);
     // same length, one byte different: only the checksum tells
     Files.writeString(f, HEAD + "\"targets\":{\"b\":" + ITEM + "}}");
@@ -277,7 +396,7 @@ class StreamedTargetsTest {
             () -> t.writeSigned(new ByteArrayOutputStream(), List.of(), 4, LATER));
     assertTrue(e.getMessage().startsWith(f + " changed while it was being signed"), e.getMessage());
     // and one that no longer parses
-    StreamedTargets u = StreamedTargets.read(f);
+    StreamedTargets u = StreamedTargets.read(f, false);
     Files.writeString(f, "{\"targets\":");
     e =
         assertThrows(

@@ -1,0 +1,872 @@
+package io.garagehsm.metadata;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * An unsigned targets file held as bytes and read without a parser or trees, for the common case
+ * only: garage-sign's own output (printable ASCII strings without escapes, integers, every target
+ * in re-encoded form {@code hashes, length[, custom]}). {@link #scan} returns null for anything
+ * else (escapes, non-ASCII, fractions, duplicate keys, a bad target, a syntax error…), and {@link
+ * StreamedTargets} then reads the same bytes with Jackson, so every error and every unusual input
+ * is handled exactly as before; this class never decides an error itself. What it accepts is a
+ * strict subset of what Jackson accepts, so both give the same values: strings are their bytes,
+ * numbers their literal.
+ *
+ * <p>One pass checks the file and measures each target's canonical size, a sort by filename finds
+ * duplicates, and a second pass over the sorted targets writes their canonical bytes (keys sorted,
+ * no whitespace); {@link #writeTargets} writes them again in the file order in garage-sign's pretty
+ * style.
+ */
+final class TargetsScan {
+  /** Top-level fields whose values are decoded (by Jackson, from their bytes). */
+  static final String[] FIELDS = {"_type", "expires", "version", "delegations", "custom"};
+
+  private static final int MAX_DEPTH = 64;
+  private static final int MAX_DIGITS = 18; // always fits a long
+  private static final int MAX_NAME = 253; // TargetsRole.checkFilename
+
+  /** Longer strings are left to Jackson, whose limits (names 50,000, strings 20M) then apply. */
+  private static final int MAX_STRING = 40_000;
+
+  /** Thrown to leave the scan: the input is outside the subset (no stack trace, one instance). */
+  private static final class Outside extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Outside() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final Outside OUTSIDE = new Outside();
+
+  private final byte[] b;
+  private final int end;
+  private int pos;
+  private long whitespace;
+
+  /** Value ranges of {@link #FIELDS}: from (inclusive), to (exclusive); -1 when absent. */
+  final int[] fieldFrom = {-1, -1, -1, -1, -1};
+
+  final int[] fieldTo = {-1, -1, -1, -1, -1};
+
+  /** The number of targets; per target (file order) its name and item value ranges. */
+  int count;
+
+  private int[] nameFrom = new int[1024];
+  private int[] nameTo = new int[1024];
+  private int[] itemFrom = new int[1024];
+  private int[] itemTo = new int[1024];
+
+  /** Target indices in canonical (filename) order. */
+  private int[] sorted;
+
+  /** The canonical members {@code "name":item} joined by commas, in filename order. */
+  private byte[] canonical;
+
+  private long canonicalSize;
+
+  /** Per-depth scratch for object members: key from, key to, value from. */
+  private final int[][] members = new int[MAX_DEPTH + 2][];
+
+  private TargetsScan(byte[] b) {
+    this.b = b;
+    this.end = b.length;
+  }
+
+  /**
+   * Reads {@code b}; null when it is not in the subset described above (Jackson must read it). The
+   * canonical target members are made here, once.
+   */
+  static TargetsScan scan(byte[] b) {
+    TargetsScan s = new TargetsScan(b);
+    try {
+      s.document();
+      s.sortTargets();
+      s.canonicalMembers();
+      return s;
+    } catch (Outside | ArrayIndexOutOfBoundsException e) {
+      return null; // ran off the end: truncated input, for Jackson to word
+    }
+  }
+
+  /**
+   * The canonical members {@code "name":item,…} in filename order (empty for no targets); handed
+   * over once, so that the caller can release them.
+   */
+  byte[] takeCanonicalTargets() {
+    byte[] c = canonical;
+    canonical = null;
+    return c;
+  }
+
+  // ---- the checking pass
+
+  private void document() {
+    ws();
+    expect('{');
+    ws();
+    if (b[pos] == '}') {
+      throw OUTSIDE; // no targets: Jackson's path words it
+    }
+    int[] keys = new int[16];
+    int n = 0;
+    boolean targets = false;
+    while (true) {
+      int kf = string();
+      int kt = pos - 1;
+      if (n * 2 + 2 > keys.length) {
+        keys = java.util.Arrays.copyOf(keys, keys.length * 2);
+      }
+      for (int i = 0; i < n; i++) {
+        if (same(keys[2 * i], keys[2 * i + 1], kf, kt)) {
+          throw OUTSIDE; // a duplicate key
+        }
+      }
+      keys[2 * n] = kf;
+      keys[2 * n + 1] = kt;
+      n++;
+      ws();
+      expect(':');
+      ws();
+      if (is(kf, kt, "targets")) {
+        if (b[pos] != '{') {
+          throw OUTSIDE;
+        }
+        targets = true;
+        targets();
+      } else {
+        int from = pos;
+        skipValue(1);
+        int field = field(kf, kt);
+        if (field >= 0) {
+          fieldFrom[field] = from;
+          fieldTo[field] = pos;
+        }
+      }
+      ws();
+      if (b[pos] == ',') {
+        pos++;
+        ws();
+        continue;
+      }
+      expect('}');
+      break;
+    }
+    ws();
+    if (pos != end || !targets) {
+      throw OUTSIDE; // trailing content
+    }
+  }
+
+  private int field(int from, int to) {
+    for (int i = 0; i < FIELDS.length; i++) {
+      if (is(from, to, FIELDS[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void targets() {
+    pos++; // '{'
+    ws();
+    if (b[pos] == '}') {
+      pos++;
+      return;
+    }
+    while (true) {
+      int nf = string();
+      int nt = pos - 1;
+      if (nt == nf || nt - nf > MAX_NAME || hasDotDot(nf, nt)) {
+        throw OUTSIDE; // TargetsRole.checkFilename refuses it
+      }
+      ws();
+      expect(':');
+      ws();
+      long ws0 = whitespace;
+      int from = pos;
+      item();
+      if (count == nameFrom.length) {
+        int l = count * 2;
+        nameFrom = java.util.Arrays.copyOf(nameFrom, l);
+        nameTo = java.util.Arrays.copyOf(nameTo, l);
+        itemFrom = java.util.Arrays.copyOf(itemFrom, l);
+        itemTo = java.util.Arrays.copyOf(itemTo, l);
+      }
+      nameFrom[count] = nf;
+      nameTo[count] = nt;
+      itemFrom[count] = from;
+      itemTo[count] = pos;
+      count++;
+      // "name":item, without the item's whitespace, and a comma
+      canonicalSize += (nt - nf) + 3 + (pos - from) - (whitespace - ws0) + 1;
+      ws();
+      if (b[pos] == ',') {
+        pos++;
+        ws();
+        continue;
+      }
+      expect('}');
+      return;
+    }
+  }
+
+  /** A target item in re-encoded form: {@code {"hashes":{…strings},"length":n[,"custom":v]}}. */
+  private void item() {
+    expect('{');
+    ws();
+    int kf = string();
+    if (!is(kf, pos - 1, "hashes")) {
+      throw OUTSIDE;
+    }
+    ws();
+    expect(':');
+    ws();
+    expect('{');
+    ws();
+    if (b[pos] != '}') {
+      int[] m = scratch(2);
+      int n = 0;
+      while (true) {
+        int hf = string();
+        m = remember(m, 2, n, hf, pos - 1, 0);
+        n++;
+        ws();
+        expect(':');
+        ws();
+        string();
+        ws();
+        if (b[pos] == ',') {
+          pos++;
+          ws();
+          continue;
+        }
+        break;
+      }
+      unique(m, n);
+    }
+    expect('}');
+    ws();
+    expect(',');
+    ws();
+    kf = string();
+    if (!is(kf, pos - 1, "length")) {
+      throw OUTSIDE;
+    }
+    ws();
+    expect(':');
+    ws();
+    if (b[pos] == '-') {
+      throw OUTSIDE; // negative: TargetsRole.checkItem refuses it
+    }
+    number();
+    ws();
+    if (b[pos] == ',') {
+      pos++;
+      ws();
+      kf = string();
+      if (!is(kf, pos - 1, "custom")) {
+        throw OUTSIDE;
+      }
+      ws();
+      expect(':');
+      ws();
+      if (b[pos] == 'n') {
+        throw OUTSIDE; // custom null is dropped by the re-encoding
+      }
+      skipValue(3);
+      ws();
+    }
+    expect('}');
+  }
+
+  private void skipValue(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw OUTSIDE;
+    }
+    switch (b[pos]) {
+      case '{' -> {
+        pos++;
+        ws();
+        if (b[pos] == '}') {
+          pos++;
+          return;
+        }
+        int[] m = scratch(depth);
+        int n = 0;
+        while (true) {
+          int kf = string();
+          m = remember(m, depth, n, kf, pos - 1, 0);
+          n++;
+          ws();
+          expect(':');
+          ws();
+          skipValue(depth + 1);
+          ws();
+          if (b[pos] == ',') {
+            pos++;
+            ws();
+            continue;
+          }
+          expect('}');
+          break;
+        }
+        unique(scratch(depth), n);
+      }
+      case '[' -> {
+        pos++;
+        ws();
+        if (b[pos] == ']') {
+          pos++;
+          return;
+        }
+        while (true) {
+          skipValue(depth + 1);
+          ws();
+          if (b[pos] == ',') {
+            pos++;
+            ws();
+            continue;
+          }
+          expect(']');
+          return;
+        }
+      }
+      case '"' -> string();
+      case 't' -> literal("true");
+      case 'f' -> literal("false");
+      case 'n' -> literal("null");
+      default -> number();
+    }
+  }
+
+  /** A string of printable ASCII without escapes; returns where its content starts. */
+  private int string() {
+    if (b[pos] != '"') {
+      throw OUTSIDE;
+    }
+    int from = ++pos;
+    while (true) {
+      byte c = b[pos];
+      if (c == '"') {
+        if (pos - from > MAX_STRING) {
+          throw OUTSIDE;
+        }
+        pos++;
+        return from;
+      }
+      if (c < 0x20 || c > 0x7e || c == '\\') {
+        throw OUTSIDE; // escapes, controls, DEL, non-ASCII: Jackson reads these
+      }
+      pos++;
+    }
+  }
+
+  /** An integer without leading zeros ({@code -0} and fractions are left to Jackson). */
+  private void number() {
+    int from = pos;
+    if (b[pos] == '-') {
+      pos++;
+    }
+    int digits = pos;
+    if (b[pos] == '0') {
+      pos++;
+      if (digits != from) {
+        throw OUTSIDE; // -0
+      }
+    } else {
+      while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+        pos++;
+      }
+    }
+    if (pos == digits || pos - digits > MAX_DIGITS) {
+      throw OUTSIDE;
+    }
+    delimiter();
+  }
+
+  private void literal(String word) {
+    for (int i = 0; i < word.length(); i++) {
+      if (b[pos++] != word.charAt(i)) {
+        throw OUTSIDE;
+      }
+    }
+    delimiter();
+  }
+
+  /** After a number or literal: the end, whitespace or a separator, never more of a token. */
+  private void delimiter() {
+    if (pos < end) {
+      byte c = b[pos];
+      if (c != ',' && c != '}' && c != ']' && c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        throw OUTSIDE;
+      }
+    }
+  }
+
+  private void ws() {
+    int p = pos;
+    while (p < end) {
+      byte c = b[p];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        break;
+      }
+      p++;
+    }
+    whitespace += p - pos;
+    pos = p;
+  }
+
+  private void expect(char c) {
+    if (b[pos] != c) {
+      throw OUTSIDE;
+    }
+    pos++;
+  }
+
+  private boolean hasDotDot(int from, int to) {
+    for (int i = from + 1; i < to; i++) {
+      if (b[i] == '.' && b[i - 1] == '.') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean is(int from, int to, String s) {
+    if (to - from != s.length()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (b[from + i] != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean same(int af, int at, int bf, int bt) {
+    return java.util.Arrays.equals(b, af, at, b, bf, bt);
+  }
+
+  /** Byte order of two strings: for printable ASCII, String.compareTo's order. */
+  private int compare(int af, int at, int bf, int bt) {
+    return java.util.Arrays.compare(b, af, at, b, bf, bt);
+  }
+
+  private int[] scratch(int depth) {
+    int[] m = members[depth];
+    if (m == null) {
+      m = new int[3 * 16];
+      members[depth] = m;
+    }
+    return m;
+  }
+
+  private int[] remember(int[] m, int depth, int n, int kf, int kt, int vf) {
+    if (3 * n + 3 > m.length) {
+      m = java.util.Arrays.copyOf(m, m.length * 2);
+      members[depth] = m;
+    }
+    m[3 * n] = kf;
+    m[3 * n + 1] = kt;
+    m[3 * n + 2] = vf;
+    return m;
+  }
+
+  /** Refuses duplicate keys among the first {@code n} members (Jackson's strict check). */
+  private void unique(int[] m, int n) {
+    for (int i = 1; i < n; i++) {
+      for (int j = 0; j < i; j++) {
+        if (same(m[3 * i], m[3 * i + 1], m[3 * j], m[3 * j + 1])) {
+          throw OUTSIDE;
+        }
+      }
+    }
+  }
+
+  // ---- sorting and the canonical pass
+
+  private void sortTargets() {
+    int[] idx = new int[count];
+    for (int i = 0; i < count; i++) {
+      idx[i] = i;
+    }
+    int[] tmp = new int[count];
+    mergeSort(idx, tmp, 0, count);
+    for (int i = 1; i < count; i++) {
+      int x = idx[i - 1];
+      int y = idx[i];
+      if (same(nameFrom[x], nameTo[x], nameFrom[y], nameTo[y])) {
+        throw OUTSIDE; // a duplicate filename
+      }
+    }
+    sorted = idx;
+  }
+
+  private void mergeSort(int[] a, int[] tmp, int from, int to) {
+    if (to - from <= 12) {
+      for (int i = from + 1; i < to; i++) {
+        int v = a[i];
+        int j = i - 1;
+        while (j >= from && byName(a[j], v) > 0) {
+          a[j + 1] = a[j];
+          j--;
+        }
+        a[j + 1] = v;
+      }
+      return;
+    }
+    int mid = (from + to) >>> 1;
+    mergeSort(a, tmp, from, mid);
+    mergeSort(a, tmp, mid, to);
+    if (byName(a[mid - 1], a[mid]) <= 0) {
+      return; // already in order (files sorted by name)
+    }
+    System.arraycopy(a, from, tmp, from, to - from);
+    int i = from;
+    int j = mid;
+    for (int k = from; k < to; k++) {
+      if (j >= to || (i < mid && byName(tmp[i], tmp[j]) <= 0)) {
+        a[k] = tmp[i++];
+      } else {
+        a[k] = tmp[j++];
+      }
+    }
+  }
+
+  private int byName(int x, int y) {
+    return compare(nameFrom[x], nameTo[x], nameFrom[y], nameTo[y]);
+  }
+
+  private byte[] out;
+  private int at;
+
+  private void canonicalMembers() {
+    long size = count == 0 ? 0 : canonicalSize - 1; // no comma after the last
+    if (size > Integer.MAX_VALUE - 64) {
+      throw OUTSIDE; // Jackson's path words it
+    }
+    out = new byte[(int) size];
+    at = 0;
+    for (int k = 0; k < count; k++) {
+      int t = sorted[k];
+      if (k > 0) {
+        out[at++] = ',';
+      }
+      out[at++] = '"';
+      copy(nameFrom[t], nameTo[t]);
+      out[at++] = '"';
+      out[at++] = ':';
+      canonicalItem(itemFrom[t]);
+    }
+    if (at != out.length) {
+      throw new IllegalStateException("canonical size " + at + " != " + out.length);
+    }
+    canonical = out;
+    out = null;
+  }
+
+  /** {@code {"custom":c,"hashes":h,"length":n}}: the three keys in sorted order. */
+  private void canonicalItem(int p) {
+    pos = p + 1;
+    ws();
+    string(); // "hashes"
+    ws();
+    pos++; // ':'
+    ws();
+    int hashes = pos;
+    skipPlain();
+    ws();
+    pos++; // ','
+    ws();
+    string(); // "length"
+    ws();
+    pos++; // ':'
+    ws();
+    int length = pos;
+    skipPlain();
+    int lengthTo = pos;
+    ws();
+    int custom = -1;
+    if (b[pos] == ',') {
+      pos++;
+      ws();
+      string(); // "custom"
+      ws();
+      pos++; // ':'
+      ws();
+      custom = pos;
+    }
+    out[at++] = '{';
+    if (custom >= 0) {
+      ascii("\"custom\":");
+      canonicalValue(custom, 3);
+      out[at++] = ',';
+    }
+    ascii("\"hashes\":");
+    canonicalValue(hashes, 2);
+    ascii(",\"length\":");
+    copy(length, lengthTo);
+    out[at++] = '}';
+  }
+
+  /** Writes the canonical form of the (checked) value at {@code p}; returns its end. */
+  private int canonicalValue(int p, int depth) {
+    pos = p;
+    switch (b[p]) {
+      case '{' -> {
+        pos++;
+        ws();
+        int n = 0;
+        int[] m = scratch(depth);
+        while (b[pos] != '}') {
+          int kf = string();
+          int kt = pos - 1;
+          ws();
+          pos++; // ':'
+          ws();
+          m = remember(m, depth, n, kf, kt, pos);
+          n++;
+          skipPlain();
+          ws();
+          if (b[pos] == ',') {
+            pos++;
+            ws();
+          }
+        }
+        int close = pos + 1;
+        sortMembers(m, n);
+        out[at++] = '{';
+        for (int i = 0; i < n; i++) {
+          if (i > 0) {
+            out[at++] = ',';
+          }
+          out[at++] = '"';
+          copy(m[3 * i], m[3 * i + 1]);
+          out[at++] = '"';
+          out[at++] = ':';
+          canonicalValue(m[3 * i + 2], depth + 1);
+          m = members[depth]; // the same array: deeper levels use their own
+        }
+        out[at++] = '}';
+        pos = close;
+        return close;
+      }
+      case '[' -> {
+        pos++;
+        ws();
+        out[at++] = '[';
+        boolean first = true;
+        while (b[pos] != ']') {
+          if (!first) {
+            out[at++] = ',';
+          }
+          first = false;
+          canonicalValue(pos, depth + 1);
+          ws();
+          if (b[pos] == ',') {
+            pos++;
+            ws();
+          }
+        }
+        out[at++] = ']';
+        pos++;
+        return pos;
+      }
+      default -> {
+        skipPlain();
+        copy(p, pos);
+        return pos;
+      }
+    }
+  }
+
+  /** Insertion sort of members by key (objects in targets are small). */
+  private void sortMembers(int[] m, int n) {
+    for (int i = 1; i < n; i++) {
+      int kf = m[3 * i];
+      int kt = m[3 * i + 1];
+      int vf = m[3 * i + 2];
+      int j = i - 1;
+      while (j >= 0 && compare(m[3 * j], m[3 * j + 1], kf, kt) > 0) {
+        m[3 * j + 3] = m[3 * j];
+        m[3 * j + 4] = m[3 * j + 1];
+        m[3 * j + 5] = m[3 * j + 2];
+        j--;
+      }
+      m[3 * j + 3] = kf;
+      m[3 * j + 4] = kt;
+      m[3 * j + 5] = vf;
+    }
+  }
+
+  /** Skips a value already checked (no checks, no recursion into scratch). */
+  private void skipPlain() {
+    switch (b[pos]) {
+      case '"' -> {
+        pos++;
+        while (b[pos] != '"') {
+          pos++;
+        }
+        pos++;
+      }
+      case '{', '[' -> {
+        int level = 0;
+        do {
+          byte c = b[pos++];
+          if (c == '"') {
+            while (b[pos] != '"') {
+              pos++;
+            }
+            pos++;
+          } else if (c == '{' || c == '[') {
+            level++;
+          } else if (c == '}' || c == ']') {
+            level--;
+          }
+        } while (level > 0);
+      }
+      default -> {
+        while (pos < end) {
+          byte c = b[pos];
+          if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            break;
+          }
+          pos++;
+        }
+      }
+    }
+  }
+
+  private void copy(int from, int to) {
+    System.arraycopy(b, from, out, at, to - from);
+    at += to - from;
+  }
+
+  private void ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      out[at++] = (byte) s.charAt(i);
+    }
+  }
+
+  // ---- the pretty pass
+
+  /**
+   * Writes the members of the {@code targets} object in file order, as Jackson's pretty printer
+   * does inside {@code signed} (members at indent level 3): each preceded by a comma after the
+   * first and a line break; the caller writes the braces.
+   */
+  void writeTargets(OutputStream sink) throws IOException {
+    Pretty p = new Pretty(sink);
+    for (int t = 0; t < count; t++) {
+      if (t > 0) {
+        p.put((byte) ',');
+      }
+      p.indent(3);
+      p.put((byte) '"');
+      p.put(b, nameFrom[t], nameTo[t]);
+      p.put((byte) '"');
+      p.put(SEPARATOR, 0, SEPARATOR.length);
+      pos = itemFrom[t];
+      pretty(p, 3);
+    }
+    p.flush();
+  }
+
+  private static final byte[] SEPARATOR = {' ', ':', ' '};
+
+  /** The (checked) value at {@link #pos}, its lines indented for {@code level}. */
+  private void pretty(Pretty p, int level) throws IOException {
+    byte c = b[pos];
+    if (c == '{' || c == '[') {
+      byte close = c == '{' ? (byte) '}' : (byte) ']';
+      pos++;
+      ws();
+      p.put(c);
+      if (b[pos] == close) {
+        pos++;
+        p.put((byte) ' ');
+        p.put(close);
+        return;
+      }
+      boolean first = true;
+      while (b[pos] != close) {
+        if (!first) {
+          p.put((byte) ',');
+        }
+        first = false;
+        p.indent(level + 1);
+        if (c == '{') {
+          int kf = pos;
+          string();
+          p.put(b, kf, pos);
+          ws();
+          pos++; // ':'
+          ws();
+          p.put(SEPARATOR, 0, SEPARATOR.length);
+        }
+        pretty(p, level + 1);
+        ws();
+        if (b[pos] == ',') {
+          pos++;
+          ws();
+        }
+      }
+      pos++;
+      p.indent(level);
+      p.put(close);
+      return;
+    }
+    int from = pos;
+    skipPlain();
+    p.put(b, from, pos);
+  }
+
+  /** A buffered sink with line breaks and indentation. */
+  private static final class Pretty {
+    private final OutputStream sink;
+    private final byte[] buf = new byte[1 << 16];
+    private int n;
+
+    Pretty(OutputStream sink) {
+      this.sink = sink;
+    }
+
+    void put(byte c) throws IOException {
+      if (n == buf.length) {
+        flush();
+      }
+      buf[n++] = c;
+    }
+
+    void put(byte[] src, int from, int to) throws IOException {
+      int len = to - from;
+      if (len > buf.length - n) {
+        flush();
+        if (len > buf.length) {
+          sink.write(src, from, len);
+          return;
+        }
+      }
+      System.arraycopy(src, from, buf, n, len);
+      n += len;
+    }
+
+    void indent(int level) throws IOException {
+      if (2 * level + 1 > buf.length - n) {
+        flush();
+      }
+      buf[n++] = '\n';
+      for (int i = 0; i < 2 * level; i++) {
+        buf[n++] = ' ';
+      }
+    }
+
+    void flush() throws IOException {
+      sink.write(buf, 0, n);
+      n = 0;
+    }
+  }
+}
