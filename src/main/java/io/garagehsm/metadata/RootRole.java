@@ -278,6 +278,12 @@ public final class RootRole {
     return md.verify(keys(), r.keyIds(), r.threshold());
   }
 
+  /** Checks a streamed envelope's signatures against one of this root's roles. */
+  public SignedMetadata.Verification verify(StreamedEnvelope md, String roleName) {
+    RoleKeys r = role(roleName);
+    return md.verify(keys(), r.keyIds(), r.threshold());
+  }
+
   /** Adds keys to a role (and to {@code keys}); the threshold stays. */
   public RootRole withKeysAdded(String roleName, Collection<TufKey> add) {
     RoleKeys r = role(roleName);

@@ -142,7 +142,16 @@ public final class SignedMetadata {
    */
   public Verification verify(
       Map<String, TufKey> keys, Collection<String> roleKeyIds, int threshold) {
-    byte[] data = canonicalSigned();
+    return verify(signatures, canonicalSigned(), keys, roleKeyIds, threshold);
+  }
+
+  /** The rule of {@link #verify(Map, Collection, int)} over given canonical bytes. */
+  static Verification verify(
+      List<TufSignature> signatures,
+      byte[] data,
+      Map<String, TufKey> keys,
+      Collection<String> roleKeyIds,
+      int threshold) {
     Set<String> valid = new LinkedHashSet<>();
     Set<String> invalid = new LinkedHashSet<>();
     Set<String> unknown = new LinkedHashSet<>();

@@ -1,5 +1,6 @@
 package io.garagehsm.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.ops.status.ExpiryWarning;
 import io.garagehsm.repo.Repository;
@@ -39,5 +40,10 @@ public record OperationContext(
    */
   public void warnExpiry(String what, SignedMetadata md) {
     ExpiryWarning.check(progress, clock.instant(), what, md);
+  }
+
+  /** The same for a role read by streaming: its {@code expires} node. */
+  public void warnExpiry(String what, JsonNode expires) {
+    ExpiryWarning.check(progress, clock.instant(), what, expires);
   }
 }

@@ -94,6 +94,41 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * An empty private (0600) scratch file next to {@code target} for work on a large body (a
+   * download before it is verified, a gzipped upload), named like {@link #write}'s temporary files
+   * so that it and the next write of {@code target} remove one a SIGKILLed run left (writers hold
+   * the repository lock). The caller deletes it ({@link #deleteQuietly}); SIGTERM and Ctrl-C delete
+   * it on the way out.
+   */
+  public static Path scratch(Path target, String purpose) {
+    Path dir = target.toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(dir);
+      removeStaleTemporaries(dir, target.getFileName().toString());
+      Path p =
+          Files.createTempFile(
+              dir,
+              "." + target.getFileName() + "." + purpose + "-",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PRIVATE));
+      Files.setPosixFilePermissions(p, PRIVATE);
+      p.toFile().deleteOnExit();
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes a scratch file if it exists; failures are ignored (it holds nothing secret). */
+  public static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+
   /** Like {@link #write} but fails if {@code target} exists (never overwrite a key). */
   public static void create(Path target, byte[] content, Set<PosixFilePermission> perms) {
     if (Files.exists(target)) {

@@ -6,6 +6,7 @@ import io.garagehsm.metadata.InputFile;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.StreamedEnvelope;
 import io.garagehsm.metadata.StreamedTargets;
 import io.garagehsm.metadata.TargetsRole;
 import java.io.IOException;
@@ -249,6 +250,34 @@ public final class Repository {
     ensureRoleDirs();
     AtomicFiles.write(
         unsignedFile(role), AtomicFiles.PUBLIC, out -> MetadataJson.writePretty(signed, out));
+  }
+
+  /**
+   * roles/&lt;role&gt;.json read by streaming (a large targets role is never built as a tree), with
+   * the errors of {@link #requireSignedRole}; {@code canonical} as in {@link
+   * StreamedEnvelope#read}.
+   */
+  public StreamedEnvelope requireSignedRoleStreamed(String role, String hint, boolean canonical) {
+    Path f = signedFile(role);
+    if (!Files.isRegularFile(f)) {
+      throw new RepoException(f + " does not exist", hint);
+    }
+    return StreamedEnvelope.read(f, f.toString(), canonical);
+  }
+
+  /** Writes roles/unsigned/&lt;role&gt;.json atomically from a stream of its file form. */
+  public void writeUnsignedRole(String role, AtomicFiles.Content content) {
+    ensureRoleDirs();
+    AtomicFiles.write(unsignedFile(role), AtomicFiles.PUBLIC, content);
+  }
+
+  /**
+   * A private scratch file in roles/ for a large body of {@code role} (see {@link
+   * AtomicFiles#scratch}); the caller deletes it.
+   */
+  public Path scratchFile(String role, String purpose) {
+    ensureRoleDirs();
+    return AtomicFiles.scratch(signedFile(role), purpose);
   }
 
   /** The checksum saved by the last targets pull (or push), if any. */

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -13,7 +14,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -138,6 +143,14 @@ final class Http {
    * ClientSettings#retryTime()} has passed since the first attempt.
    */
   Response exchange(Request req) {
+    if (req.writer != null && req.prepared == null) {
+      req.prepared = prepare(req);
+      try {
+        return exchange(req);
+      } finally {
+        req.prepared = null;
+      }
+    }
     long started = System.nanoTime();
     Duration wait = settings.firstRetryWait();
     for (int attempt = 1; ; attempt++) {
@@ -219,7 +232,10 @@ final class Http {
             .sendAsync(
                 hr,
                 info -> {
-                  BoundedBody b = new BoundedBody(limit, info.headers());
+                  BoundedBody b =
+                      req.bodyFile != null && req.success.contains(info.statusCode())
+                          ? new FileBody(limit, info.headers(), req.bodyFile)
+                          : new BoundedBody(limit, info.headers());
                   body.set(b);
                   return b;
                 });
@@ -248,7 +264,12 @@ final class Http {
     }
     byte[] decoded;
     try {
-      decoded = decode(resp, limit, deadline, timeout);
+      if (req.bodyFile != null && req.success.contains(resp.statusCode())) {
+        decodeFile(resp, req.bodyFile, limit, deadline, timeout);
+        decoded = new byte[0];
+      } else {
+        decoded = decode(resp, limit, deadline, timeout);
+      }
     } catch (BodyTooLarge t) {
       throw tooLarge(req, limit, t);
     }
@@ -303,12 +324,12 @@ final class Http {
    * Collects an answer body up to a limit, in chunks (no doubling copies); past the limit, or when
    * the heap runs out, it cancels the exchange, which closes the connection.
    */
-  static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final long limit;
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+  static class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    final long limit;
+    final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private List<byte[]> chunks = new ArrayList<>();
-    private long size;
-    private volatile Flow.Subscription subscription;
+    long size;
+    volatile Flow.Subscription subscription;
 
     BoundedBody(long limit, java.net.http.HttpHeaders headers) {
       this.limit = limit;
@@ -351,7 +372,7 @@ final class Http {
       subscription.request(1);
     }
 
-    private void fail(Throwable t) {
+    void fail(Throwable t) {
       chunks = null;
       result.completeExceptionally(t);
       subscription.cancel();
@@ -391,6 +412,104 @@ final class Http {
     }
   }
 
+  /**
+   * Writes a success answer's body (as sent, still encoded) to a file instead of the heap, with
+   * {@link BoundedBody}'s limit: large roles (a 100k-target targets.json is ~40 MB) are never held
+   * whole in memory. The file is truncated first, so a retried request starts afresh.
+   */
+  static final class FileBody extends BoundedBody {
+    private final Path file;
+    private FileChannel channel;
+
+    FileBody(long limit, java.net.http.HttpHeaders headers, Path file) {
+      super(limit, headers);
+      this.file = file;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      if (!result.isDone()) {
+        try {
+          channel =
+              FileChannel.open(
+                  file,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+          result.completeExceptionally(e);
+        }
+      }
+      super.onSubscribe(s);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        for (ByteBuffer b : items) {
+          size += b.remaining();
+          if (size > limit) {
+            fail(new BodyTooLarge(false));
+            return;
+          }
+          while (b.hasRemaining()) {
+            channel.write(b);
+          }
+        }
+      } catch (IOException e) {
+        fail(e);
+        return;
+      }
+      subscription.request(1);
+    }
+
+    @Override
+    void fail(Throwable t) {
+      close();
+      super.fail(t);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      close();
+      super.onError(t);
+    }
+
+    @Override
+    public void onComplete() {
+      if (result.isDone()) {
+        close();
+        return;
+      }
+      try {
+        channel.close();
+        result.complete(new byte[0]);
+      } catch (IOException e) {
+        result.completeExceptionally(e);
+      }
+    }
+
+    @Override
+    void cancel() {
+      super.cancel();
+      close();
+    }
+
+    private void close() {
+      FileChannel c = channel;
+      if (c != null) {
+        try {
+          c.close();
+        } catch (IOException ignored) {
+          // the exchange failed already; the caller deletes the file
+        }
+      }
+    }
+  }
+
   private static byte[] join(List<byte[]> chunks, long size) {
     if (chunks.size() == 1) {
       return chunks.get(0);
@@ -412,6 +531,11 @@ final class Http {
     HttpRequest.BodyPublisher body;
     if (req.file != null) {
       body = HttpRequest.BodyPublishers.ofFile(req.file);
+    } else if (req.prepared instanceof Path spilled) {
+      body = HttpRequest.BodyPublishers.ofFile(spilled);
+      b.header("Content-Encoding", "gzip");
+    } else if (req.prepared instanceof byte[] bytes) {
+      body = HttpRequest.BodyPublishers.ofByteArray(bytes);
     } else if (req.body != null) {
       byte[] bytes = req.body;
       if (req.gzippable && bytes.length >= settings.gzipMinBytes()) {
@@ -477,6 +601,129 @@ final class Http {
       } catch (OutOfMemoryError e) {
         chunks = null;
         throw new BodyTooLarge(true);
+      }
+    }
+  }
+
+  /**
+   * Decodes a gzip/deflate body saved by {@link FileBody} in place, with {@link #decode}'s limit
+   * and deadline.
+   */
+  private static void decodeFile(
+      HttpResponse<byte[]> resp, Path file, long limit, long deadline, Duration timeout)
+      throws IOException {
+    String enc =
+        resp.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
+    if (enc.isEmpty() || enc.equals("identity") || Files.size(file) == 0) {
+      return;
+    }
+    if (!enc.equals("gzip") && !enc.equals("deflate")) {
+      throw new IOException("unsupported Content-Encoding " + ServerText.printable(enc));
+    }
+    Path decoded = file.resolveSibling(file.getFileName() + ".d.tmp");
+    try {
+      try (InputStream raw = Files.newInputStream(file);
+          InputStream in =
+              enc.equals("gzip")
+                  ? new GZIPInputStream(raw, 1 << 16)
+                  : new InflaterInputStream(raw);
+          OutputStream out = Files.newOutputStream(decoded)) {
+        byte[] buf = new byte[1 << 16];
+        long size = 0;
+        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+          size += n;
+          if (size > limit) {
+            throw new BodyTooLarge(true);
+          }
+          if (System.nanoTime() > deadline) {
+            throw new HttpTimeoutException("no complete answer within " + human(timeout));
+          }
+          out.write(buf, 0, n);
+        }
+      }
+      Files.move(decoded, file, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(decoded);
+    }
+  }
+
+  /**
+   * Runs a streamed request body's writer once, before the first attempt: a body under {@link
+   * ClientSettings#gzipMinBytes()} stays in memory as it is (a byte array, sent as {@link
+   * Request#body} would be), a larger one is gzipped on the fly into the request's spill file, so
+   * that what goes on the wire, Content-Length and Content-Encoding included, is what {@link #gzip}
+   * of the whole body would give.
+   */
+  private Object prepare(Request req) {
+    long min = req.gzippable ? settings.gzipMinBytes() : Long.MAX_VALUE;
+    try (Spill out = new Spill(min, req.spillFile)) {
+      req.writer.writeTo(out);
+      return out.finish();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  /** Memory up to the gzip threshold; from there on, gzip into a file. */
+  private static final class Spill extends OutputStream {
+    private final long min;
+    private final Path file;
+    private ByteArrayOutputStream memory = new ByteArrayOutputStream(1 << 12);
+    private long count;
+    private OutputStream gz;
+
+    Spill(long min, Path file) {
+      this.min = min;
+      this.file = file;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      count += len;
+      if (gz == null && count >= min) {
+        spill();
+      }
+      if (gz != null) {
+        gz.write(b, off, len);
+      } else {
+        memory.write(b, off, len);
+      }
+    }
+
+    private void spill() throws IOException {
+      if (file == null) {
+        throw new IOException("a request body of " + count + " bytes needs a spill file");
+      }
+      gz =
+          new GZIPOutputStream(
+              new java.io.BufferedOutputStream(
+                  Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING), 1 << 16));
+      memory.writeTo(gz);
+      memory = null;
+    }
+
+    /** The body: a byte array, or the spill file holding it gzipped. */
+    Object finish() throws IOException {
+      if (gz == null && count >= min) {
+        spill();
+      }
+      if (gz == null) {
+        return memory.toByteArray();
+      }
+      gz.close();
+      gz = null;
+      return file;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (gz != null) {
+        gz.close();
       }
     }
   }
@@ -621,6 +868,12 @@ final class Http {
     }
   }
 
+  /** Writes a streamed request body. */
+  @FunctionalInterface
+  interface BodyWriter {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
   /** A request under construction. */
   static final class Request {
     final String method;
@@ -628,6 +881,10 @@ final class Http {
     final List<String[]> headers = new ArrayList<>();
     byte[] body;
     Path file;
+    BodyWriter writer;
+    Path spillFile;
+    Object prepared;
+    Path bodyFile;
     String contentType;
     boolean idempotent;
     boolean noAuth;
@@ -660,6 +917,26 @@ final class Http {
       Request r = new Request("PUT", uri);
       r.body = body;
       return r;
+    }
+
+    /**
+     * A PUT whose body {@code writer} streams (a large role); a gzipped body goes through {@code
+     * spillFile} (an empty file the caller made and deletes), never the heap.
+     */
+    static Request putStreamed(URI uri, BodyWriter writer, Path spillFile) {
+      Request r = new Request("PUT", uri);
+      r.writer = writer;
+      r.spillFile = spillFile;
+      return r;
+    }
+
+    /**
+     * Saves a success answer's body, decoded, in {@code file} (an empty file the caller made and
+     * deletes) instead of {@link Response#body()}; error answers are read as usual.
+     */
+    Request toFile(Path file) {
+      bodyFile = file;
+      return this;
     }
 
     static Request putFile(URI uri, Path file) {

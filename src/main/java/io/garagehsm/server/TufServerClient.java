@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.StreamedEnvelope;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
 import java.io.IOException;
@@ -170,6 +171,48 @@ public final class TufServerClient {
       sum = null;
     }
     return new FetchedTargets(envelope(r, "targets.json from " + server()), sum);
+  }
+
+  /**
+   * GET {@code targets.json} into {@code file} (an empty file the caller made and deletes): the
+   * body, decoded and bounded as every answer, is never held in memory. Returns the role checksum
+   * header, or null when absent or not 64 hex; {@link #targetsWhat()} names the body in errors.
+   */
+  public String targetsTo(Path file) {
+    reposerverOnly("targets");
+    Http.Response r =
+        http.send(
+            Http.Request.get(config.resolve("targets.json"))
+                .toFile(file)
+                .describe("GET targets.json"));
+    String sum = r.header(CHECKSUM_HEADER).map(String::trim).orElse(null);
+    return sum != null && HEX64.matcher(sum).matches() ? sum : null;
+  }
+
+  /** How errors name a fetched targets.json. */
+  public String targetsWhat() {
+    return "targets.json from " + server();
+  }
+
+  /**
+   * {@link #pushTargets(SignedMetadata, String)} for a role read by streaming: the same body
+   * (compact, gzipped from {@link ClientSettings#gzipMinBytes()} on) written from the file, through
+   * {@code spillFile} (an empty file the caller made and deletes) when gzipped.
+   */
+  public String pushTargets(StreamedEnvelope targets, String checksum, Path spillFile) {
+    reposerverOnly("targets");
+    Http.Request req =
+        Http.Request.putStreamed(config.resolve("targets"), targets::writeCompact, spillFile)
+            .json()
+            .describe("PUT targets");
+    if (checksum != null) {
+      req.header(CHECKSUM_HEADER, checksum);
+    }
+    Http.Response r = http.send(req);
+    return r.header(CHECKSUM_HEADER)
+        .map(String::trim)
+        .filter(s -> HEX64.matcher(s).matches())
+        .orElse(null);
   }
 
   /**

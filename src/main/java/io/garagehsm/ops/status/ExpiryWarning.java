@@ -1,5 +1,6 @@
 package io.garagehsm.ops.status;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataException;
 import io.garagehsm.metadata.SignedMetadata;
@@ -19,7 +20,12 @@ public final class ExpiryWarning {
 
   /** Warns on {@code progress} when {@code md} expires within {@link #WITHIN} or has expired. */
   public static void check(Progress progress, Instant now, String what, SignedMetadata md) {
-    String text = md.signed().path("expires").asText(null);
+    check(progress, now, what, md.signed().path("expires"));
+  }
+
+  /** The same for a role's {@code expires} node (a missing node when it has none). */
+  public static void check(Progress progress, Instant now, String what, JsonNode expiresNode) {
+    String text = expiresNode.asText(null);
     if (text == null) {
       return;
     }

@@ -1,14 +1,17 @@
 package io.garagehsm.ops.targets;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.StreamedEnvelope;
 import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
+import io.garagehsm.repo.AtomicFiles;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.TufServerClient;
@@ -92,15 +95,28 @@ public final class PullTargets {
    */
   public Result pull(Request request, TufServerClient client, RootRole root) {
     Repository repo = request.repo();
-    TufServerClient.FetchedTargets f = client.targets();
-    SignedMetadata t = f.targets();
-    if (f.checksum() == null) {
+    // the body goes to a scratch file in roles/ and is checked there: only a verified role
+    // replaces roles/unsigned/targets.json, and no tree of a large role is built
+    Path body = repo.scratchFile(RootRole.TARGETS, "pull");
+    try {
+      return pull(request, client, root, body);
+    } finally {
+      AtomicFiles.deleteQuietly(body);
+    }
+  }
+
+  private Result pull(Request request, TufServerClient client, RootRole root, Path body) {
+    Repository repo = request.repo();
+    String checksum = client.targetsTo(body);
+    StreamedEnvelope t = StreamedEnvelope.read(body, client.targetsWhat(), !request.checksumOnly());
+    if (checksum == null) {
       throw new OperationException(
           Kind.FAILED,
           "the server answered targets.json without a valid x-ats-role-checksum header",
           "check that config.json's reposerver points at a reposerver (not a proxy that drops"
               + " headers)");
     }
+    Instant expires = expiresOf(t.signedField("expires"));
     if (request.checksumOnly()) {
       ops.progress()
           .warn(
@@ -108,9 +124,8 @@ public final class PullTargets {
                   + t.version()
                   + "; its content was NOT verified against roles/root.json and"
                   + " roles/unsigned/targets.json was not changed");
-      repo.writeTargetsChecksum(f.checksum());
-      return new Result(
-          t.version(), expiresOf(t), f.checksum(), true, List.of(repo.targetsChecksumFile()));
+      repo.writeTargetsChecksum(checksum);
+      return new Result(t.version(), expires, checksum, true, List.of(repo.targetsChecksumFile()));
     }
     RootRole rr = root != null ? root : localRoot(repo);
     rr.requireValid();
@@ -138,14 +153,14 @@ public final class PullTargets {
               + repo.name()
               + "'). Otherwise run 'root pull' to get the current root");
     }
-    checkRollback(repo, t.version(), f.checksum(), request.force());
-    repo.writeUnsignedRole(RootRole.TARGETS, t.signed());
-    repo.writeTargetsChecksum(f.checksum());
-    ops.warnExpiry("targets.json v" + t.version(), t);
+    checkRollback(repo, t.version(), checksum, request.force());
+    repo.writeUnsignedRole(RootRole.TARGETS, t::writeSignedPretty);
+    repo.writeTargetsChecksum(checksum);
+    ops.warnExpiry("targets.json v" + t.version(), t.signedField("expires"));
     return new Result(
         t.version(),
-        expiresOf(t),
-        f.checksum(),
+        expires,
+        checksum,
         false,
         List.of(repo.unsignedFile(RootRole.TARGETS), repo.targetsChecksumFile()));
   }
@@ -164,8 +179,13 @@ public final class PullTargets {
 
   /** The expiry of a role from the server, or null when it cannot be read (warned about). */
   static Instant expiresOf(SignedMetadata md) {
+    return expiresOf(md.signed().path("expires"));
+  }
+
+  /** The same from a role's {@code expires} node. */
+  static Instant expiresOf(JsonNode expires) {
     try {
-      return Expiry.parse(md.signed().path("expires").asText(""), "expires");
+      return Expiry.parse(expires.asText(""), "expires");
     } catch (RuntimeException e) {
       return null;
     }

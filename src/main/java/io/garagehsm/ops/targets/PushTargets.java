@@ -4,17 +4,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.Expiry;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.RootRole;
-import io.garagehsm.metadata.SignedMetadata;
+import io.garagehsm.metadata.StreamedEnvelope;
 import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
 import io.garagehsm.ops.OperationException.Kind;
 import io.garagehsm.ops.OperationResult;
+import io.garagehsm.repo.AtomicFiles;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
 import io.garagehsm.server.ServerException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * {@code targets push}: PUT roles/targets.json with the saved role checksum. Unlike garage-sign it
@@ -65,10 +66,11 @@ public final class PushTargets {
   public Result run(Repository repository) {
     Repository repo = ImageRepository.requireForServer(repository);
     try (RepoLock lock = repo.lock()) {
-      SignedMetadata targets =
-          repo.requireSignedRole(
-              RootRole.TARGETS,
-              "sign the targets first: 'targets sign -r " + repo.name() + " --key-name <key>'");
+      String hint =
+          "sign the targets first: 'targets sign -r " + repo.name() + " --key-name <key>'";
+      // streamed: the body is written from the file (no tree of a large role), gzipped through a
+      // scratch file in roles/
+      StreamedEnvelope targets = repo.requireSignedRoleStreamed(RootRole.TARGETS, hint, false);
       String checksum =
           repo.targetsChecksum()
               .orElseThrow(
@@ -84,21 +86,24 @@ public final class PushTargets {
                               + repo.name()
                               + " --checksum-only')"));
       String newSum;
+      Path spill = repo.scratchFile(RootRole.TARGETS, "push");
       try {
-        newSum = ops.server(repo).pushTargets(targets, checksum);
+        newSum = ops.server(repo).pushTargets(targets, checksum, spill);
       } catch (ServerException e) {
         throw refusal(repo, e);
+      } finally {
+        AtomicFiles.deleteQuietly(spill);
       }
       if (newSum == null) {
-        newSum = targets.checksum();
+        newSum = repo.requireSignedRoleStreamed(RootRole.TARGETS, hint, true).checksum();
       }
       repo.writeTargetsChecksum(newSum);
       syncUnsignedVersion(repo, targets.version());
-      ops.warnExpiry("targets.json v" + targets.version(), targets);
+      ops.warnExpiry("targets.json v" + targets.version(), targets.signedField("expires"));
       return new Result(
           repo.signedFile(RootRole.TARGETS),
           targets.version(),
-          PullTargets.expiresOf(targets),
+          PullTargets.expiresOf(targets.signedField("expires")),
           newSum);
     }
   }
@@ -151,15 +156,16 @@ public final class PushTargets {
     return new OperationException(Kind.FAILED, e.getMessage(), e.hint(), e);
   }
 
-  /** After a push, the unsigned file should not lag behind the pushed version. */
+  /**
+   * After a push, the unsigned file should not lag behind the pushed version. Streamed: the version
+   * is read without a tree and the file rewritten only when it is lower.
+   */
   private static void syncUnsignedVersion(Repository repo, int pushed) {
-    Optional<ObjectNode> unsigned = repo.unsignedRole(RootRole.TARGETS);
-    if (unsigned.isPresent()) {
-      ObjectNode u = unsigned.get();
-      if (u.path("version").isIntegralNumber() && u.get("version").intValue() < pushed) {
-        u.put("version", pushed);
-        repo.writeUnsignedRole(RootRole.TARGETS, u);
-      }
+    Path f = repo.unsignedFile(RootRole.TARGETS);
+    OptionalInt held = MetadataJson.versionIn(f, false);
+    if (held.isPresent() && held.getAsInt() < pushed) {
+      repo.writeUnsignedRole(
+          RootRole.TARGETS, out -> MetadataJson.writeWithVersion(f, pushed, out));
     }
   }
 }
