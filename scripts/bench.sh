@@ -238,8 +238,14 @@ if $large; then
     launcher_run "targets pull (empty)" "" targets pull -r "$repo"
     cp "$lhome/unsigned-large-$targets.json" "$lhome/$repo/roles/unsigned/targets.json"
     launcher_run "targets sign $targets (server key)" "" targets sign -r "$repo" --key-name targets
-    launcher_run "targets push $targets" "" targets push -r "$repo"
-    launcher_run "targets pull $targets" "" targets pull -r "$repo"
+    # the test reposerver is another process on the same 2 cores: its CPU for each step too
+    server_cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$server_pid/stat"; }
+    for step in push pull; do
+      c0=$(server_cpu)
+      launcher_run "targets $step $targets" "" targets "$step" -r "$repo"
+      printf '  test reposerver CPU for the %s: %ss\n' "$step" \
+        "$(echo "$c0 $(server_cpu)" | awk '{print $2 - $1}')" | tee -a "$out/large.txt"
+    done
     kill "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
     server_pid=
