@@ -127,6 +127,11 @@ for h in $homes; do
   run_id GARAGE_HSM_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/classes.log" >/dev/null 2>&1 || true
   n=$(grep -c 'io\.garagehsm\..* source: shared objects file' "$tmp/classes.log" 2>/dev/null || true)
   if [ "${n:-0}" -gt 20 ]; then pass "$v: later runs load garage-hsm's classes from the archive ($n)"; else fail "$v: $n garage-hsm classes from the archive"; fi
+  # and picocli's (Java 5 class files, never archived, until the build rewrote them as Java 8:
+  # ClassFileUpgrade)
+  p=$(grep -c '^\[.*\] picocli\..* source: shared objects file' "$tmp/classes.log" 2>/dev/null || true)
+  q=$(grep '^\[.*\] picocli\.' "$tmp/classes.log" 2>/dev/null | grep -c -v 'source: shared objects file' || true)
+  if [ "${p:-0}" -gt 50 ] && [ "${q:-0}" -eq 0 ]; then pass "$v: picocli's classes all from the archive ($p)"; else fail "$v: picocli classes: $p from the archive, $q not"; fi
   if [ -n "$a" ]; then
     rc=0
     # shellcheck disable=SC2086 # map is an option word and the start of the next

@@ -139,6 +139,38 @@ class ShadedJarIT {
   }
 
   /**
+   * The build rewrote picocli's Java 5 class files as Java 8 ones (ClassFileUpgrade), so the
+   * launcher's class-data sharing archive holds them; no class file older than Java 6 is left.
+   */
+  @Test
+  void noClassFileInTheShadedJarIsOlderThanJava6() throws Exception {
+    Path jar = Path.of(System.getProperty("garagehsm.cli.jar"));
+    int picocli = 0;
+    List<String> old = new ArrayList<>();
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jar.toFile())) {
+      for (java.util.zip.ZipEntry e : java.util.Collections.list(z.entries())) {
+        if (!e.getName().endsWith(".class")) {
+          continue;
+        }
+        byte[] head;
+        try (java.io.InputStream in = z.getInputStream(e)) {
+          head = in.readNBytes(8);
+        }
+        int major = ((head[6] & 0xff) << 8) | (head[7] & 0xff);
+        if (major < 50) {
+          old.add(e.getName() + " (" + major + ")");
+        }
+        if (e.getName().startsWith("picocli/")) {
+          assertEquals(52, major, e.getName());
+          picocli++;
+        }
+      }
+    }
+    assertEquals(List.of(), old);
+    assertTrue(picocli > 100, "picocli's classes in the jar: " + picocli);
+  }
+
+  /**
    * Every JDK installed beside the one running the tests (here OpenJDK 17 and Temurin 25): the jar
    * loads the wrapper, signs with a token key, and prints no native-access warning (JDK 24+ warn
    * about JNI unless the manifest's Enable-Native-Access covers it).
