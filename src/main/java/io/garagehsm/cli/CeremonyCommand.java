@@ -6,6 +6,7 @@ import io.garagehsm.ops.ceremony.TranscriptReport;
 import io.garagehsm.ops.ceremony.TranscriptSeal;
 import io.garagehsm.repo.Repository;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,15 +19,19 @@ import picocli.CommandLine.Option;
       "Key ceremonies: offline signing bundles and the transcript.",
       "Every signing command and ceremony step appends one line to"
           + " <repo>/ceremony/transcript.jsonl (a SHA-256 hash chain; no PIN, no key material)."
-    },
-    subcommands = {
-      CeremonyExportCommand.class,
-      CeremonySignCommand.class,
-      CeremonyMergeCommand.class,
-      CeremonyCloseCommand.class,
-      CeremonyCommand.VerifyTranscript.class
     })
 final class CeremonyCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          CeremonyExportCommand.class,
+          CeremonySignCommand.class,
+          CeremonyMergeCommand.class,
+          CeremonyCloseCommand.class,
+          CeremonyCommand.VerifyTranscript.class);
 
   static void printSummary(CliContext ctx, SigningBundle b) {
     b.describe().forEach(ctx::info);

@@ -5,6 +5,7 @@ import io.garagehsm.ops.delegations.AddDelegatedTarget;
 import io.garagehsm.ops.delegations.DelegationFile;
 import io.garagehsm.ops.delegations.NewDelegation;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,15 +14,19 @@ import picocli.CommandLine.Option;
 /** {@code delegations init|add-target|sign|push|pull}: the supplier side of delegated targets. */
 @Command(
     name = "delegations",
-    description = "Create, edit and sign delegated targets metadata (supplier side).",
-    subcommands = {
-      DelegationsCommand.Init.class,
-      DelegationsCommand.AddTarget.class,
-      DelegationsSignCommand.class,
-      DelegationsPushCommand.class,
-      DelegationsPullCommand.class
-    })
+    description = "Create, edit and sign delegated targets metadata (supplier side).")
 final class DelegationsCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          DelegationsCommand.Init.class,
+          DelegationsCommand.AddTarget.class,
+          DelegationsSignCommand.class,
+          DelegationsPushCommand.class,
+          DelegationsPullCommand.class);
 
   /**
    * {@code --json} prints the result on stdout, where the document goes unless it is written to a

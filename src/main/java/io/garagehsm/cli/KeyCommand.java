@@ -6,17 +6,21 @@ import io.garagehsm.ops.keys.StoredKey;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.RepoLock;
 import io.garagehsm.repo.Repository;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code key generate}: key pairs in a repository's {@code keys/}. */
-@Command(
-    name = "key",
-    description = "Manage the keys of a repository (keys/).",
-    subcommands = {KeyCommand.Generate.class, KeyCommand.Adopt.class})
+@Command(name = "key", description = "Manage the keys of a repository (keys/).")
 final class KeyCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(KeyCommand.Generate.class, KeyCommand.Adopt.class);
 
   @Command(
       name = "generate",

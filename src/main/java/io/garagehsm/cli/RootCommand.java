@@ -6,6 +6,7 @@ import io.garagehsm.ops.root.RootVerification;
 import io.garagehsm.ops.root.RootVersionIncrement;
 import io.garagehsm.repo.Repository;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,17 +15,21 @@ import picocli.CommandLine.Option;
 /** {@code root …}: the repository's root metadata (procedures in ops.root). */
 @Command(
     name = "root",
-    description = "Edit and sign root.json (keys of the root and targets roles).",
-    subcommands = {
-      RootCommand.GetUnsigned.class,
-      RootKeyCommands.Key.class,
-      RootKeyCommands.TargetsKey.class,
-      RootSignCommand.class,
-      RootCommand.IncrementVersion.class,
-      RootPullCommand.class,
-      RootPushCommand.class
-    })
+    description = "Edit and sign root.json (keys of the root and targets roles).")
 final class RootCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          RootCommand.GetUnsigned.class,
+          RootKeyCommands.Key.class,
+          RootKeyCommands.TargetsKey.class,
+          RootSignCommand.class,
+          RootCommand.IncrementVersion.class,
+          RootPullCommand.class,
+          RootPushCommand.class);
 
   @Command(
       name = "get-unsigned",

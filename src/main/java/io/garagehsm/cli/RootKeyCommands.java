@@ -74,9 +74,14 @@ final class RootKeyCommands {
 
   @Command(
       name = "key",
-      description = "Add or remove keys of the root role in the unsigned root.json.",
-      subcommands = {Key.Add.class, Key.Remove.class})
+      description = "Add or remove keys of the root role in the unsigned root.json.")
   static final class Key {
+    /**
+     * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the
+     * one a command line names).
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Key.Add.class, Key.Remove.class);
+
     @Command(
         name = "add",
         description =
@@ -102,9 +107,15 @@ final class RootKeyCommands {
 
   @Command(
       name = "targets-key",
-      description = "Add or remove keys of the targets role in the unsigned root.json.",
-      subcommands = {TargetsKey.Add.class, TargetsKey.Remove.class})
+      description = "Add or remove keys of the targets role in the unsigned root.json.")
   static final class TargetsKey {
+    /**
+     * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the
+     * one a command line names).
+     */
+    static final List<Class<?>> SUBCOMMANDS =
+        List.of(TargetsKey.Add.class, TargetsKey.Remove.class);
+
     @Command(
         name = "add",
         description = "Add keys/<name>.pub (file or token key) to the targets role.")

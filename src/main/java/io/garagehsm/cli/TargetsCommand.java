@@ -7,6 +7,7 @@ import io.garagehsm.ops.targets.ImageRepository;
 import io.garagehsm.ops.targets.IncrementTargetsVersion;
 import io.garagehsm.ops.targets.InitTargets;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,21 +16,25 @@ import picocli.CommandLine.Option;
 /** {@code targets …}: the image repository's targets metadata (procedures in ops.targets). */
 @Command(
     name = "targets",
-    description = "Edit and sign the targets metadata of an image (reposerver) repository.",
-    subcommands = {
-      TargetsCommand.Init.class,
-      TargetsAddCommands.Add.class,
-      TargetsAddUploadedCommand.class,
-      TargetsCommand.Delete.class,
-      TargetsCommand.GetUnsigned.class,
-      TargetsSignCommand.class,
-      TargetsCommand.IncrementVersion.class,
-      TargetsDelegationsCommand.class,
-      TargetsPullCommand.class,
-      TargetsPushCommand.class,
-      TargetsUploadCommand.class
-    })
+    description = "Edit and sign the targets metadata of an image (reposerver) repository.")
 final class TargetsCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          TargetsCommand.Init.class,
+          TargetsAddCommands.Add.class,
+          TargetsAddUploadedCommand.class,
+          TargetsCommand.Delete.class,
+          TargetsCommand.GetUnsigned.class,
+          TargetsSignCommand.class,
+          TargetsCommand.IncrementVersion.class,
+          TargetsDelegationsCommand.class,
+          TargetsPullCommand.class,
+          TargetsPushCommand.class,
+          TargetsUploadCommand.class);
 
   @Command(
       name = "init",

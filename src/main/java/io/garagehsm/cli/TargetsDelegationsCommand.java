@@ -9,11 +9,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code targets delegations add} (procedure: ops.targets.AddDelegatedRole). */
-@Command(
-    name = "delegations",
-    description = "Edit the delegations of the unsigned targets.json.",
-    subcommands = {TargetsDelegationsCommand.Add.class})
+@Command(name = "delegations", description = "Edit the delegations of the unsigned targets.json.")
 final class TargetsDelegationsCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(TargetsDelegationsCommand.Add.class);
+
   @Command(
       name = "add",
       description =

@@ -14,11 +14,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code tokens list}: what a PKCS#11 module offers, without spending a PIN attempt. */
-@Command(
-    name = "tokens",
-    description = "Inspect PKCS#11 modules and tokens.",
-    subcommands = {TokensCommand.ListTokens.class})
+@Command(name = "tokens", description = "Inspect PKCS#11 modules and tokens.")
 final class TokensCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(TokensCommand.ListTokens.class);
 
   @Command(
       name = "list",

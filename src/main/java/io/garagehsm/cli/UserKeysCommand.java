@@ -4,6 +4,7 @@ import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.repo.KeyDirectory;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,14 +13,19 @@ import picocli.CommandLine.ScopeType;
 /** {@code user-keys}: keys outside any repository, in {@code <home>/user-keys}. */
 @Command(
     name = "user-keys",
-    description = "Manage keys outside a repository (in <home>/user-keys or --keys-path).",
-    subcommands = {
-      UserKeysGenCommand.class,
-      UserKeysCommand.Id.class,
-      UserKeysImportPubCommand.class,
-      UserKeysAdoptCommand.class
-    })
+    description = "Manage keys outside a repository (in <home>/user-keys or --keys-path).")
 final class UserKeysCommand {
+  /**
+   * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
+   * a command line names).
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          UserKeysGenCommand.class,
+          UserKeysCommand.Id.class,
+          UserKeysImportPubCommand.class,
+          UserKeysAdoptCommand.class);
+
   @Option(
       names = {"-p", "--keys-path"},
       scope = ScopeType.INHERIT,

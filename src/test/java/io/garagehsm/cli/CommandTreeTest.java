@@ -54,6 +54,88 @@ class CommandTreeTest {
     assertEquals(all, topLevelCommands("--home-dir"));
   }
 
+  /** How many subcommands the command at {@code path} has in the tree built for {@code args}. */
+  private static int subcommandsAt(List<String> path, String... args) {
+    CliContext ctx =
+        new CliContext(System.out, System.err, Map.of(), Cli.at("2026-01-01T00:00:00Z"));
+    CommandLine c = Main.commandLine(ctx, args);
+    for (String word : path) {
+      c = c.getSubcommands().get(word);
+    }
+    return c.getSubcommands().size();
+  }
+
+  @Test
+  void belowTheTopOnlyTheNamedSubcommandIsBuiltToo() {
+    int targets = TargetsCommand.SUBCOMMANDS.size();
+    assertTrue(targets > 5);
+    List<String> t = List.of("targets");
+    assertEquals(1, subcommandsAt(t, "targets", "sign", "-r", "x", "--key-name", "k"));
+    assertEquals(1, subcommandsAt(t, "--home-dir", "/h", "targets", "--verbose", "add", "-r", "x"));
+    assertEquals(1, subcommandsAt(List.of("user-keys"), "user-keys", "-p", "/k", "id", "-i", "x"));
+    assertEquals(1, subcommandsAt(List.of("root"), "root", "key", "add", "-r", "x"));
+    assertEquals(1, subcommandsAt(List.of("root", "key"), "root", "key", "add", "-r", "x"));
+    // the group alone, its help, an unknown word or option, "--": all of that level
+    assertEquals(targets, subcommandsAt(t, "targets"));
+    assertEquals(targets, subcommandsAt(t, "targets", "--help", "sign"));
+    assertEquals(targets, subcommandsAt(t, "targets", "sgin"));
+    assertEquals(targets, subcommandsAt(t, "targets", "--no-such-option", "sign"));
+    assertEquals(targets, subcommandsAt(t, "targets", "--", "sign"));
+    assertEquals(targets, subcommandsAt(t, "targets", "--home-dir"));
+    assertEquals(2, subcommandsAt(List.of("root", "key"), "root", "key", "ad"));
+    // the whole tree has every group's subcommands, in the order of their lists
+    for (Map.Entry<Class<?>, List<Class<?>>> g : CommandTree.GROUPS.entrySet()) {
+      assertTrue(g.getValue().size() > 0, g.getKey().getName());
+    }
+  }
+
+  @Test
+  void everyLevelAnswersMissingOptionsAndUnknownSubcommandsAsTheWholeTree() {
+    List<List<String>> paths = new ArrayList<>();
+    CliContext ctx =
+        new CliContext(System.out, System.err, Map.of(), Cli.at("2026-01-01T00:00:00Z"));
+    CommandLine whole = Main.commandLine(ctx);
+    HelpTest.collect(whole, new ArrayList<>(), paths);
+    List<String[]> lines = new ArrayList<>();
+    int groups = 0;
+    int required = 0;
+    for (List<String> p : paths) {
+      CommandLine c = whole;
+      for (String word : p) {
+        c = c.getSubcommands().get(word);
+      }
+      boolean group = !c.getSubcommands().isEmpty();
+      boolean needsArgs = c.getCommandSpec().args().stream().anyMatch(a -> a.required());
+      // only command lines that stop at parsing: a group alone, or a command missing its options
+      if (group || needsArgs) {
+        lines.add(p.toArray(String[]::new));
+        groups += group ? 1 : 0;
+        required += needsArgs ? 1 : 0;
+      }
+      List<String> unknown = new ArrayList<>(p);
+      unknown.add("no-such-word");
+      lines.add(unknown.toArray(String[]::new));
+      if (p.size() > 1) {
+        // a global option between the command words, then the help of the command
+        List<String> between = new ArrayList<>(p);
+        between.add(1, "--verbose");
+        between.add("--help");
+        lines.add(between.toArray(String[]::new));
+      }
+    }
+    assertTrue(groups >= CommandTree.GROUPS.size() - 1, "groups alone: " + groups);
+    assertTrue(required > 20, "commands missing an option: " + required);
+    lines.add(new String[] {"user-keys", "-p", "/nonexistent", "gen"});
+    lines.add(new String[] {"user-keys", "--keys-path=/nonexistent", "id", "--help"});
+    lines.add(new String[] {"targets", "--home-dir", "sign"});
+    lines.add(new String[] {"root", "key", "--no-such-option", "add"});
+    lines.add(new String[] {"root", "key", "ad"});
+    lines.add(new String[] {"targets", "sign", "extra-word", "-r", "x"});
+    for (String[] args : lines) {
+      assertEquals(execute(true, args), execute(false, args), String.join(" ", args));
+    }
+  }
+
   @Test
   void helpUsageErrorsAndVersionAreThoseOfTheWholeTree() {
     List<String[]> lines = new ArrayList<>();
