@@ -152,6 +152,11 @@ for h in $homes; do
     head -c "$(wc -c <"$a2")" /dev/urandom >"$a2"
     check "$v: CDS archive of noise ignored" "$keyid" run_id
   fi
+  # a relative GARAGE_HSM_JAR gets its archive too (the trial JVM runs in the cache folder)
+  c=$tmp/cds-rel-$v
+  (cd "$tmp/inst/lib" && env JAVA_HOME="$h" XDG_CACHE_HOME="$c" GARAGE_HSM_JAR="$(basename "$jar")" \
+    "$launcher" user-keys id -i "$vectors/ed25519.pub") >/dev/null 2>&1 || true
+  if ls "$c"/garage-hsm/*.$ext >/dev/null 2>&1; then pass "$v: CDS archive made for a relative GARAGE_HSM_JAR"; else fail "$v: no archive for a relative GARAGE_HSM_JAR: $(ls "$c"/garage-hsm 2>&1)"; fi
   # off, and no usable cache folder: no archive, same answers
   check "$v: GARAGE_HSM_CDS=0" "$keyid" run_id GARAGE_HSM_CDS=0 XDG_CACHE_HOME="$tmp/cds-off-$v"
   if [ -e "$tmp/cds-off-$v" ]; then fail "$v: GARAGE_HSM_CDS=0 made a cache folder"; else pass "$v: GARAGE_HSM_CDS=0 writes nothing"; fi
