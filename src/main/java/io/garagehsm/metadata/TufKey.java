@@ -27,14 +27,21 @@ public final class TufKey {
       Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
   private final KeyType type;
-  private final PublicKey key;
+  // an Ed25519 key read from a file is made only when something verifies with it: its key ID
+  // and file forms come from the SPKI alone, and the JCA key factory is most of a short run's
+  // crypto set-up (user-keys id, root.json's other keys)
+  private volatile PublicKey key;
   private final byte[] spki;
   private final String keyId;
 
   private TufKey(KeyType type, PublicKey key) {
+    this(type, key, key.getEncoded());
+  }
+
+  private TufKey(KeyType type, PublicKey key, byte[] spki) {
     this.type = type;
     this.key = key;
-    this.spki = key.getEncoded();
+    this.spki = spki;
     this.keyId = HexFormat.of().formatHex(CanonicalJson.sha256(spki));
   }
 
@@ -53,7 +60,17 @@ public final class TufKey {
   }
 
   public PublicKey publicKey() {
-    return key;
+    PublicKey k = key;
+    if (k == null) {
+      try {
+        k = KeyFactory.getInstance("Ed25519").generatePublic(spec(spki));
+      } catch (GeneralSecurityException e) {
+        // 32 bytes always decode (the JDK checks no curve equation on import)
+        throw new IllegalStateException("the JDK refused an Ed25519 public key", e);
+      }
+      key = k;
+    }
+    return k;
   }
 
   /** Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo. */
@@ -145,7 +162,8 @@ public final class TufKey {
           PublicKey k = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
           yield new TufKey(type, k);
         }
-        case ED25519 -> new TufKey(type, ed25519(HexFormat.of().parseHex(val.textValue())));
+        case ED25519 ->
+            new TufKey(type, null, ed25519Spki(HexFormat.of().parseHex(val.textValue())));
         case ECPRIME256V1 -> {
           byte[] der = HexFormat.of().parseHex(val.textValue());
           yield new TufKey(type, KeyFactory.getInstance("EC").generatePublic(spec(der)));
@@ -190,12 +208,17 @@ public final class TufKey {
 
   /** An Ed25519 public key from its 32 raw bytes. */
   public static PublicKey ed25519(byte[] raw) throws GeneralSecurityException {
+    return KeyFactory.getInstance("Ed25519").generatePublic(spec(ed25519Spki(raw)));
+  }
+
+  /** The DER SubjectPublicKeyInfo of 32 raw Ed25519 bytes (RFC 8410). */
+  private static byte[] ed25519Spki(byte[] raw) throws GeneralSecurityException {
     if (raw.length != 32) {
       throw new GeneralSecurityException("Ed25519 key must be 32 bytes");
     }
     byte[] der = Arrays.copyOf(ED25519_SPKI_PREFIX, 44);
     System.arraycopy(raw, 0, der, 12, 32);
-    return KeyFactory.getInstance("Ed25519").generatePublic(spec(der));
+    return der;
   }
 
   private static X509EncodedKeySpec spec(byte[] der) {

@@ -72,6 +72,40 @@ class KeyFilesTest {
   }
 
   @Test
+  void ed25519SecretOfAnotherKeyIsRefusedAndAMatchingOneSigns() throws Exception {
+    // the pair check derives the public key from the seed; a seed of another key must still fail
+    TufKey pub = TufKey.fromJson(MetadataJson.read(Vectors.path("keys/ed25519.pub")), "k.pub");
+    TufKeyPair other = TufKeyPair.generate(KeyType.ED25519, 256);
+    MetadataException e =
+        assertThrows(
+            MetadataException.class, () -> TufKeyPair.fromJson(other.privateJson(), pub, "k.sec"));
+    assertEquals("k.sec does not belong to public key " + pub.keyId(), e.getMessage());
+    assertEquals("restore the matching .pub and .sec files", e.hint());
+    // a generated pair reads back as itself: same private value, and it signs for its .pub
+    TufKey otherPub = TufKey.fromJson(other.publicKey().toJson(), "o.pub");
+    TufKeyPair back = TufKeyPair.fromJson(other.privateJson(), otherPub, "o.sec");
+    assertEquals(
+        other.privateJson().path("keyval").path("private").asText(),
+        back.privateJson().path("keyval").path("private").asText());
+    byte[] data = "data".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(
+        SignatureMethod.ED25519.verify(
+            otherPub.publicKey(), data, SignatureMethod.ED25519.sign(back.privateKey(), data)));
+    assertEquals(other.publicKey(), otherPub);
+    assertEquals(other.publicKey().keyId(), otherPub.keyId());
+    assertArrayEquals(
+        other.publicKey().publicKey().getEncoded(), otherPub.publicKey().getEncoded());
+  }
+
+  @Test
+  void ed25519PublicKeyOfTheWrongLengthIsUnreadable() {
+    JsonNode n =
+        MetadataJson.parse("{\"keytype\":\"ED25519\",\"keyval\":{\"public\":\"00ff\"}}", "k.pub");
+    MetadataException e = assertThrows(MetadataException.class, () -> TufKey.fromJson(n, "k.pub"));
+    assertEquals("k.pub holds an unreadable ED25519 public key", e.getMessage());
+  }
+
+  @Test
   void unknownKeytypeIsRefusedWithTheFix() {
     JsonNode n =
         MetadataJson.parse("{\"keytype\":\"ed25519\",\"keyval\":{\"public\":\"00\"}}", "k.pub");
