@@ -6,6 +6,10 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Signature methods of the envelope (compat spec §8): RSASSA-PSS with SHA-256, MGF1-SHA-256 and a
@@ -47,6 +51,89 @@ public enum SignatureMethod {
 
   /** True when {@code sig} is a valid signature of {@code data} by {@code key} in this method. */
   public boolean verify(PublicKey key, byte[] data, byte[] sig) {
+    byte[] spki = key.getEncoded();
+    if (data == null || sig == null || spki == null || data.length > Verdicts.DATA_MAX) {
+      return check(key, data, sig);
+    }
+    Verdicts.Inputs in = new Verdicts.Inputs(this, key.getAlgorithm(), spki, data, sig);
+    Boolean known = Verdicts.get(in);
+    if (known != null) {
+      return known;
+    }
+    boolean ok = check(key, data, sig);
+    Verdicts.put(in, ok);
+    return ok;
+  }
+
+  /**
+   * The verdicts of the last checks of small data, by their exact inputs. A root sign checks each
+   * new signature up to seven times (after signing, threshold progress, both roots' thresholds, the
+   * result), an Ed25519 check costs milliseconds in a short run, and the verdict depends on nothing
+   * but these bytes.
+   */
+  private static final class Verdicts {
+    static final int DATA_MAX = 1 << 16;
+    private static final int KEPT = 32;
+    private static final Map<Inputs, Boolean> LAST =
+        new LinkedHashMap<>(64, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<Inputs, Boolean> eldest) {
+            return size() > KEPT;
+          }
+        };
+
+    private Verdicts() {}
+
+    static synchronized Boolean get(Inputs in) {
+      return LAST.get(in);
+    }
+
+    static synchronized void put(Inputs in, boolean ok) {
+      LAST.put(in, ok);
+    }
+
+    /** Copies of the inputs (callers may reuse their arrays). */
+    static final class Inputs {
+      private final SignatureMethod method;
+      private final String algorithm;
+      private final byte[] spki;
+      private final byte[] data;
+      private final byte[] sig;
+      private final int hash;
+
+      Inputs(SignatureMethod method, String algorithm, byte[] spki, byte[] data, byte[] sig) {
+        this.method = method;
+        this.algorithm = algorithm;
+        this.spki = spki.clone();
+        this.data = data.clone();
+        this.sig = sig.clone();
+        this.hash =
+            Objects.hash(method, algorithm)
+                ^ Arrays.hashCode(this.spki)
+                ^ 31 * Arrays.hashCode(this.data)
+                ^ 961 * Arrays.hashCode(this.sig);
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Inputs i
+            && method == i.method
+            && Objects.equals(algorithm, i.algorithm)
+            && Arrays.equals(spki, i.spki)
+            && Arrays.equals(data, i.data)
+            && Arrays.equals(sig, i.sig);
+      }
+
+      @Override
+      public int hashCode() {
+        return hash;
+      }
+    }
+  }
+
+  private boolean check(PublicKey key, byte[] data, byte[] sig) {
     try {
       Signature s;
       switch (this) {

@@ -97,6 +97,42 @@ class KeyFilesTest {
         other.publicKey().publicKey().getEncoded(), otherPub.publicKey().getEncoded());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"ed25519", "rsa2048"})
+  void rememberedVerdictsHoldOnlyForTheExactBytes(String name) throws Exception {
+    // verify() remembers verdicts of small data: a changed byte anywhere must be checked again
+    TufKey pub = TufKey.fromJson(MetadataJson.read(Vectors.path("keys/" + name + ".pub")), name);
+    SignatureMethod m = pub.type().method();
+    byte[] data = Vectors.bytes("sign-json/canonical.txt");
+    byte[] sig =
+        SignedMetadata.fromJson(
+                MetadataJson.read(Vectors.path("sign-json/signed-" + name + ".json")), name)
+            .signatures()
+            .get(0)
+            .sig();
+    TufKey other = TufKeyPair.generate(pub.type(), name.equals("ed25519") ? 256 : 2048).publicKey();
+    for (int round = 0; round < 2; round++) {
+      assertTrue(m.verify(pub.publicKey(), data, sig));
+      byte[] d = data.clone();
+      d[d.length / 2] ^= 1;
+      assertFalse(m.verify(pub.publicKey(), d, sig));
+      byte[] s = sig.clone();
+      s[0] ^= 1;
+      assertFalse(m.verify(pub.publicKey(), data, s));
+      assertFalse(m.verify(other.publicKey(), data, sig));
+      SignatureMethod wrong =
+          m == SignatureMethod.ED25519
+              ? SignatureMethod.RSASSA_PSS_SHA256
+              : SignatureMethod.ED25519;
+      assertFalse(wrong.verify(pub.publicKey(), data, sig));
+      // the caller's arrays may change after a check: the verdict follows the new bytes
+      byte[] reused = data.clone();
+      assertTrue(m.verify(pub.publicKey(), reused, sig));
+      reused[0] ^= 1;
+      assertFalse(m.verify(pub.publicKey(), reused, sig));
+    }
+  }
+
   @Test
   void ed25519PublicKeyOfTheWrongLengthIsUnreadable() {
     JsonNode n =
