@@ -1,6 +1,7 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.ops.ceremony.TokenPrompter;
+import io.garagehsm.signing.CryptoPreload;
 import io.garagehsm.signing.SignatureLog;
 import java.io.PrintStream;
 import java.lang.reflect.Constructor;
@@ -20,9 +21,22 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (mayUseCrypto(args)) {
+      CryptoPreload.start(); // on the second core while the command tree is built
+    }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
     System.exit(run(out, err, System.getenv(), Clock.systemUTC(), args));
+  }
+
+  /** Not for help and version output, which need no provider. */
+  private static boolean mayUseCrypto(String[] args) {
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h") || a.equals("--version") || a.equals("help")) {
+        return false;
+      }
+    }
+    return args.length > 0;
   }
 
   /** Runs one invocation. */

@@ -1,0 +1,39 @@
+package io.garagehsm.signing;
+
+import io.garagehsm.metadata.MetadataJson;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.Signature;
+
+/**
+ * Sets up the JDK's providers (SHA-256, the Ed25519 and RSA factories) and the JSON factory on a
+ * background thread at the start of a command-line run, while the main thread builds the command
+ * tree: a short command otherwise spends about a third of its own work on that set-up, one class
+ * after another, with the second core idle. The main thread does the same look-ups when it needs
+ * them and waits (JVM class initialisation locks) only for what is still running; nothing here
+ * reads a file, a key or the environment, and failures are left for the main thread to meet and
+ * report.
+ */
+public final class CryptoPreload {
+  private CryptoPreload() {}
+
+  /** Starts the set-up (a daemon thread, so it never delays the exit). */
+  public static void start() {
+    Thread t = new Thread(CryptoPreload::run, "crypto-preload");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void run() {
+    try {
+      MessageDigest.getInstance("SHA-256");
+      KeyFactory.getInstance("Ed25519");
+      Signature.getInstance("Ed25519");
+      KeyFactory.getInstance("RSA");
+      MetadataJson.object();
+    } catch (GeneralSecurityException | RuntimeException e) {
+      // the main thread meets the same failure where it can report it
+    }
+  }
+}
