@@ -105,11 +105,7 @@ public final class StreamedTargets {
     this.delegations = TargetsRole.delegationsOf(delegations, what);
     this.custom = TargetsRole.customOf(custom);
     this.nonAsciiTarget = null; // the scan accepts printable ASCII only
-    this.members = new ArrayList<>(1);
-    byte[] targets = scan.takeCanonicalTargets();
-    if (scan.count > 0) {
-      members.add(new Member("", targets)); // already sorted and joined
-    }
+    this.members = new ArrayList<>(0); // the scan writes the targets' canonical bytes
     this.verbatim = null;
   }
 
@@ -133,7 +129,7 @@ public final class StreamedTargets {
   static StreamedTargets read(Path file, boolean once) {
     byte[] bytes = null;
     if (once) {
-      bytes = InputFile.read(file, InputFile.ROLE_FILE_MAX, "a JSON file");
+      bytes = readExactly(file);
       TargetsScan s = TargetsScan.scan(bytes);
       if (s != null) {
         return scanned(file, bytes, s);
@@ -166,6 +162,25 @@ public final class StreamedTargets {
       throw p.itemError;
     }
     return new StreamedTargets(file, bytes, p, expires, version);
+  }
+
+  /**
+   * The file's bytes, as {@link InputFile#read} reads them, into one array of the size the file had
+   * (InputFile's growing buffers would make a 55 MB file 110 MB of allocation and a young
+   * collection); a file that grew meanwhile is read InputFile's way.
+   */
+  private static byte[] readExactly(Path file) {
+    try (InputStream in = InputFile.open(file, InputFile.ROLE_FILE_MAX, "a JSON file")) {
+      long size = Files.size(file);
+      byte[] b = new byte[(int) Math.min(size, InputFile.ROLE_FILE_MAX)];
+      int n = in.readNBytes(b, 0, b.length);
+      if (n == b.length && in.read() < 0) {
+        return b;
+      }
+    } catch (IOException e) {
+      throw InputFile.unreadable(file, e);
+    }
+    return InputFile.read(file, InputFile.ROLE_FILE_MAX, "a JSON file");
   }
 
   /** The held bytes, or the file again. */
@@ -249,6 +264,7 @@ public final class StreamedTargets {
     }
     members = null;
     m.sort(Comparator.comparing(Member::name)); // String order: UTF-16 code units, as ota-tuf
+    long scanned = scan == null ? 0 : scan.canonicalSize();
     CanonicalJson.MemberEncoder enc = new CanonicalJson.MemberEncoder();
     List<byte[]> head = new ArrayList<>(4);
     head.add(TYPE);
@@ -267,10 +283,14 @@ public final class StreamedTargets {
     for (Member x : m) {
       total += x.bytes.length + 1;
     }
+    if (scan != null) {
+      total += scanned + (scan.count > 0 ? 1 : 0);
+    }
+    boolean none = m.isEmpty() && (scan == null || scan.count == 0);
     if (total > Integer.MAX_VALUE - 8) {
       throw new MetadataException(what + " is too large to sign: its canonical form exceeds 2 GB");
     }
-    byte[] out = new byte[(int) total - (m.isEmpty() ? 0 : 1)];
+    byte[] out = new byte[(int) total - (none ? 0 : 1)];
     int at = 0;
     out[at++] = '{';
     for (byte[] h : head) {
@@ -278,6 +298,10 @@ public final class StreamedTargets {
       out[at++] = ',';
     }
     at = put(out, at, TARGETS);
+    if (scan != null) {
+      scan.writeCanonical(out, at);
+      at += (int) scanned;
+    }
     for (int i = 0; i < m.size(); i++) {
       if (i > 0) {
         out[at++] = ',';

@@ -13,10 +13,10 @@ import java.io.OutputStream;
  * strict subset of what Jackson accepts, so both give the same values: strings are their bytes,
  * numbers their literal.
  *
- * <p>One pass checks the file and measures each target's canonical size, a sort by filename finds
- * duplicates, and a second pass over the sorted targets writes their canonical bytes (keys sorted,
- * no whitespace); {@link #writeTargets} writes them again in the file order in garage-sign's pretty
- * style.
+ * <p>One pass checks the file and measures each target's canonical size, and a sort by filename
+ * finds duplicates; {@link #writeCanonical} then writes the sorted targets' canonical bytes (keys
+ * sorted, no whitespace) straight into the array that is signed, and {@link #writeTargets} writes
+ * them in the file order in garage-sign's pretty style.
  */
 final class TargetsScan {
   /** Top-level fields whose values are decoded (by Jackson, from their bytes). */
@@ -61,8 +61,8 @@ final class TargetsScan {
   /** Target indices in canonical (filename) order. */
   private int[] sorted;
 
-  /** The canonical members {@code "name":item} joined by commas, in filename order. */
-  private byte[] canonical;
+  /** Per target (file order): the size of its canonical member {@code "name":item}. */
+  private int[] canonicalLength = new int[1024];
 
   private long canonicalSize;
 
@@ -74,30 +74,19 @@ final class TargetsScan {
     this.end = b.length;
   }
 
-  /**
-   * Reads {@code b}; null when it is not in the subset described above (Jackson must read it). The
-   * canonical target members are made here, once.
-   */
+  /** Reads {@code b}; null when it is not in the subset described above (Jackson must read it). */
   static TargetsScan scan(byte[] b) {
     TargetsScan s = new TargetsScan(b);
     try {
       s.document();
+      if (s.canonicalSize > Integer.MAX_VALUE - 1024) {
+        return null; // Jackson's path words it
+      }
       s.sortTargets();
-      s.canonicalMembers();
       return s;
     } catch (Outside | ArrayIndexOutOfBoundsException e) {
-      return null; // ran off the end: truncated input, for Jackson to word
+      return null; // outside, or ran off the end (truncated): for Jackson to word
     }
-  }
-
-  /**
-   * The canonical members {@code "name":item,…} in filename order (empty for no targets); handed
-   * over once, so that the caller can release them.
-   */
-  byte[] takeCanonicalTargets() {
-    byte[] c = canonical;
-    canonical = null;
-    return c;
   }
 
   // ---- the checking pass
@@ -193,14 +182,17 @@ final class TargetsScan {
         nameTo = java.util.Arrays.copyOf(nameTo, l);
         itemFrom = java.util.Arrays.copyOf(itemFrom, l);
         itemTo = java.util.Arrays.copyOf(itemTo, l);
+        canonicalLength = java.util.Arrays.copyOf(canonicalLength, l);
       }
       nameFrom[count] = nf;
       nameTo[count] = nt;
       itemFrom[count] = from;
       itemTo[count] = pos;
       count++;
-      // "name":item, without the item's whitespace, and a comma
-      canonicalSize += (nt - nf) + 3 + (pos - from) - (whitespace - ws0) + 1;
+      // "name":item, without the item's whitespace (and a comma between members)
+      long size = (nt - nf) + 3 + (pos - from) - (whitespace - ws0);
+      canonicalLength[count - 1] = (int) size;
+      canonicalSize += size + 1;
       ws();
       if (b[pos] == ',') {
         pos++;
@@ -488,10 +480,21 @@ final class TargetsScan {
 
   // ---- sorting and the canonical pass
 
+  /** Per target: its name's first 8 bytes, big-endian, zero-padded (names have no zero bytes). */
+  private long[] prefix;
+
   private void sortTargets() {
     int[] idx = new int[count];
+    prefix = new long[count];
     for (int i = 0; i < count; i++) {
       idx[i] = i;
+      long k = 0;
+      int from = nameFrom[i];
+      int len = nameTo[i] - from;
+      for (int j = 0; j < 8; j++) {
+        k = (k << 8) | (j < len ? b[from + j] & 0xff : 0);
+      }
+      prefix[i] = k;
     }
     int[] tmp = new int[count];
     mergeSort(idx, tmp, 0, count);
@@ -503,6 +506,7 @@ final class TargetsScan {
       }
     }
     sorted = idx;
+    prefix = null;
   }
 
   private void mergeSort(int[] a, int[] tmp, int from, int to) {
@@ -536,222 +540,78 @@ final class TargetsScan {
     }
   }
 
+  /** String order of two targets' names (bytes: printable ASCII), by prefix first. */
   private int byName(int x, int y) {
-    return compare(nameFrom[x], nameTo[x], nameFrom[y], nameTo[y]);
+    long px = prefix[x];
+    long py = prefix[y];
+    if (px != py) {
+      return px < py ? -1 : 1; // the top byte is ASCII: signed order is unsigned order
+    }
+    int ax = nameFrom[x];
+    int ay = nameFrom[y];
+    int lx = nameTo[x] - ax;
+    int ly = nameTo[y] - ay;
+    int n = Math.min(lx, ly);
+    for (int i = 8; i < n; i++) {
+      int d = b[ax + i] - b[ay + i];
+      if (d != 0) {
+        return d;
+      }
+    }
+    return lx - ly;
   }
 
-  private byte[] out;
-  private int at;
-
-  private void canonicalMembers() {
-    long size = count == 0 ? 0 : canonicalSize - 1; // no comma after the last
-    if (size > Integer.MAX_VALUE - 64) {
-      throw OUTSIDE; // Jackson's path words it
-    }
-    out = new byte[(int) size];
-    at = 0;
-    for (int k = 0; k < count; k++) {
-      int t = sorted[k];
-      if (k > 0) {
-        out[at++] = ',';
-      }
-      out[at++] = '"';
-      copy(nameFrom[t], nameTo[t]);
-      out[at++] = '"';
-      out[at++] = ':';
-      canonicalItem(itemFrom[t]);
-    }
-    if (at != out.length) {
-      throw new IllegalStateException("canonical size " + at + " != " + out.length);
-    }
-    canonical = out;
-    out = null;
+  /** The size of the canonical members {@code "name":item,…} joined by commas. */
+  long canonicalSize() {
+    return count == 0 ? 0 : canonicalSize - 1; // no comma after the last
   }
 
-  /** {@code {"custom":c,"hashes":h,"length":n}}: the three keys in sorted order. */
-  private void canonicalItem(int p) {
-    pos = p + 1;
-    ws();
-    string(); // "hashes"
-    ws();
-    pos++; // ':'
-    ws();
-    int hashes = pos;
-    skipPlain();
-    ws();
-    pos++; // ','
-    ws();
-    string(); // "length"
-    ws();
-    pos++; // ':'
-    ws();
-    int length = pos;
-    skipPlain();
-    int lengthTo = pos;
-    ws();
-    int custom = -1;
-    if (b[pos] == ',') {
-      pos++;
-      ws();
-      string(); // "custom"
-      ws();
-      pos++; // ':'
-      ws();
-      custom = pos;
+  /**
+   * Writes the canonical members {@code "name":item} in filename order, joined by commas, into
+   * {@code out} from {@code at} ({@link #canonicalSize} bytes). Many targets are split between this
+   * thread and one more: each half knows where it starts from the targets' sizes.
+   */
+  void writeCanonical(byte[] out, int at) {
+    if (count < PARALLEL_MIN || Runtime.getRuntime().availableProcessors() < 2) {
+      new Walker(this).canonical(out, at, 0, count);
+      return;
     }
-    out[at++] = '{';
-    if (custom >= 0) {
-      ascii("\"custom\":");
-      canonicalValue(custom, 3);
-      out[at++] = ',';
+    int half = count / 2;
+    long offset = at;
+    for (int k = 0; k < half; k++) {
+      offset += canonicalLength[sorted[k]] + 1;
     }
-    ascii("\"hashes\":");
-    canonicalValue(hashes, 2);
-    ascii(",\"length\":");
-    copy(length, lengthTo);
-    out[at++] = '}';
-  }
-
-  /** Writes the canonical form of the (checked) value at {@code p}; returns its end. */
-  private int canonicalValue(int p, int depth) {
-    pos = p;
-    switch (b[p]) {
-      case '{' -> {
-        pos++;
-        ws();
-        int n = 0;
-        int[] m = scratch(depth);
-        while (b[pos] != '}') {
-          int kf = string();
-          int kt = pos - 1;
-          ws();
-          pos++; // ':'
-          ws();
-          m = remember(m, depth, n, kf, kt, pos);
-          n++;
-          skipPlain();
-          ws();
-          if (b[pos] == ',') {
-            pos++;
-            ws();
-          }
-        }
-        int close = pos + 1;
-        sortMembers(m, n);
-        out[at++] = '{';
-        for (int i = 0; i < n; i++) {
-          if (i > 0) {
-            out[at++] = ',';
-          }
-          out[at++] = '"';
-          copy(m[3 * i], m[3 * i + 1]);
-          out[at++] = '"';
-          out[at++] = ':';
-          canonicalValue(m[3 * i + 2], depth + 1);
-          m = members[depth]; // the same array: deeper levels use their own
-        }
-        out[at++] = '}';
-        pos = close;
-        return close;
-      }
-      case '[' -> {
-        pos++;
-        ws();
-        out[at++] = '[';
-        boolean first = true;
-        while (b[pos] != ']') {
-          if (!first) {
-            out[at++] = ',';
-          }
-          first = false;
-          canonicalValue(pos, depth + 1);
-          ws();
-          if (b[pos] == ',') {
-            pos++;
-            ws();
-          }
-        }
-        out[at++] = ']';
-        pos++;
-        return pos;
-      }
-      default -> {
-        skipPlain();
-        copy(p, pos);
-        return pos;
-      }
+    int secondAt = (int) offset;
+    Throwable[] failure = new Throwable[1];
+    Thread second =
+        new Thread(
+            () -> {
+              try {
+                new Walker(this).canonical(out, secondAt, half, count);
+              } catch (RuntimeException | Error e) {
+                failure[0] = e;
+              }
+            },
+            "canonical-targets");
+    second.setDaemon(true);
+    second.start();
+    new Walker(this).canonical(out, at, 0, half);
+    out[secondAt - 1] = ',';
+    try {
+      second.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing canonical targets", e);
+    }
+    if (failure[0] instanceof RuntimeException r) {
+      throw r;
+    } else if (failure[0] instanceof Error e) {
+      throw e;
     }
   }
 
-  /** Insertion sort of members by key (objects in targets are small). */
-  private void sortMembers(int[] m, int n) {
-    for (int i = 1; i < n; i++) {
-      int kf = m[3 * i];
-      int kt = m[3 * i + 1];
-      int vf = m[3 * i + 2];
-      int j = i - 1;
-      while (j >= 0 && compare(m[3 * j], m[3 * j + 1], kf, kt) > 0) {
-        m[3 * j + 3] = m[3 * j];
-        m[3 * j + 4] = m[3 * j + 1];
-        m[3 * j + 5] = m[3 * j + 2];
-        j--;
-      }
-      m[3 * j + 3] = kf;
-      m[3 * j + 4] = kt;
-      m[3 * j + 5] = vf;
-    }
-  }
-
-  /** Skips a value already checked (no checks, no recursion into scratch). */
-  private void skipPlain() {
-    switch (b[pos]) {
-      case '"' -> {
-        pos++;
-        while (b[pos] != '"') {
-          pos++;
-        }
-        pos++;
-      }
-      case '{', '[' -> {
-        int level = 0;
-        do {
-          byte c = b[pos++];
-          if (c == '"') {
-            while (b[pos] != '"') {
-              pos++;
-            }
-            pos++;
-          } else if (c == '{' || c == '[') {
-            level++;
-          } else if (c == '}' || c == ']') {
-            level--;
-          }
-        } while (level > 0);
-      }
-      default -> {
-        while (pos < end) {
-          byte c = b[pos];
-          if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-            break;
-          }
-          pos++;
-        }
-      }
-    }
-  }
-
-  private void copy(int from, int to) {
-    System.arraycopy(b, from, out, at, to - from);
-    at += to - from;
-  }
-
-  private void ascii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      out[at++] = (byte) s.charAt(i);
-    }
-  }
-
-  // ---- the pretty pass
+  /** From this many targets, the canonical bytes are written by two threads. */
+  private static final int PARALLEL_MIN = 4096;
 
   /**
    * Writes the members of the {@code targets} object in file order, as Jackson's pretty printer
@@ -760,6 +620,7 @@ final class TargetsScan {
    */
   void writeTargets(OutputStream sink) throws IOException {
     Pretty p = new Pretty(sink);
+    Walker w = new Walker(this);
     for (int t = 0; t < count; t++) {
       if (t > 0) {
         p.put((byte) ',');
@@ -769,59 +630,311 @@ final class TargetsScan {
       p.put(b, nameFrom[t], nameTo[t]);
       p.put((byte) '"');
       p.put(SEPARATOR, 0, SEPARATOR.length);
-      pos = itemFrom[t];
-      pretty(p, 3);
+      w.pos = itemFrom[t];
+      w.pretty(p, 3);
     }
     p.flush();
   }
 
   private static final byte[] SEPARATOR = {' ', ':', ' '};
 
-  /** The (checked) value at {@link #pos}, its lines indented for {@code level}. */
-  private void pretty(Pretty p, int level) throws IOException {
-    byte c = b[pos];
-    if (c == '{' || c == '[') {
-      byte close = c == '{' ? (byte) '}' : (byte) ']';
-      pos++;
+  /**
+   * One thread's walk over checked bytes (no checks left to make): the canonical and the pretty
+   * form of values.
+   */
+  private static final class Walker {
+    private final TargetsScan s;
+    private final byte[] b;
+    private final int end;
+    private final int[][] members = new int[MAX_DEPTH + 2][];
+    int pos;
+    private byte[] out;
+    private int at;
+
+    Walker(TargetsScan s) {
+      this.s = s;
+      this.b = s.b;
+      this.end = s.end;
+    }
+
+    /** The members of sorted targets {@code [from, to)} joined by commas, from {@code at}. */
+    void canonical(byte[] out, int at, int from, int to) {
+      this.out = out;
+      this.at = at;
+      for (int k = from; k < to; k++) {
+        int t = s.sorted[k];
+        if (k > from) {
+          out[this.at++] = ',';
+        }
+        int start = this.at;
+        out[this.at++] = '"';
+        copy(s.nameFrom[t], s.nameTo[t]);
+        out[this.at++] = '"';
+        out[this.at++] = ':';
+        item(s.itemFrom[t]);
+        if (this.at - start != s.canonicalLength[t]) {
+          throw new IllegalStateException("canonical size of target " + t);
+        }
+      }
+    }
+
+    /** {@code {"custom":c,"hashes":h,"length":n}}: the three keys in sorted order. */
+    private void item(int p) {
+      pos = p + 1;
       ws();
-      p.put(c);
-      if (b[pos] == close) {
+      skipPlain(); // "hashes"
+      ws();
+      pos++; // ':'
+      ws();
+      int hashes = pos;
+      skipPlain();
+      ws();
+      pos++; // ','
+      ws();
+      skipPlain(); // "length"
+      ws();
+      pos++; // ':'
+      ws();
+      int length = pos;
+      skipPlain();
+      int lengthTo = pos;
+      ws();
+      int custom = -1;
+      if (b[pos] == ',') {
         pos++;
-        p.put((byte) ' ');
+        ws();
+        skipPlain(); // "custom"
+        ws();
+        pos++; // ':'
+        ws();
+        custom = pos;
+      }
+      out[at++] = '{';
+      if (custom >= 0) {
+        ascii("\"custom\":");
+        value(custom, 3);
+        out[at++] = ',';
+      }
+      ascii("\"hashes\":");
+      value(hashes, 2);
+      ascii(",\"length\":");
+      copy(length, lengthTo);
+      out[at++] = '}';
+    }
+
+    /** Writes the canonical form of the value at {@code p}; leaves {@link #pos} at its end. */
+    private void value(int p, int depth) {
+      pos = p;
+      switch (b[p]) {
+        case '{' -> {
+          pos++;
+          ws();
+          int n = 0;
+          int[] m = scratch(depth);
+          while (b[pos] != '}') {
+            int kf = pos + 1;
+            skipPlain();
+            int kt = pos - 1;
+            ws();
+            pos++; // ':'
+            ws();
+            m = remember(m, depth, n, kf, kt, pos);
+            n++;
+            skipPlain();
+            ws();
+            if (b[pos] == ',') {
+              pos++;
+              ws();
+            }
+          }
+          int close = pos + 1;
+          sortMembers(m, n);
+          out[at++] = '{';
+          for (int i = 0; i < n; i++) {
+            if (i > 0) {
+              out[at++] = ',';
+            }
+            out[at++] = '"';
+            copy(m[3 * i], m[3 * i + 1]);
+            out[at++] = '"';
+            out[at++] = ':';
+            value(m[3 * i + 2], depth + 1);
+          }
+          out[at++] = '}';
+          pos = close;
+        }
+        case '[' -> {
+          pos++;
+          ws();
+          out[at++] = '[';
+          boolean first = true;
+          while (b[pos] != ']') {
+            if (!first) {
+              out[at++] = ',';
+            }
+            first = false;
+            value(pos, depth + 1);
+            ws();
+            if (b[pos] == ',') {
+              pos++;
+              ws();
+            }
+          }
+          out[at++] = ']';
+          pos++;
+        }
+        default -> {
+          skipPlain();
+          copy(p, pos);
+        }
+      }
+    }
+
+    /** Insertion sort of members by key (objects in targets are small). */
+    private void sortMembers(int[] m, int n) {
+      for (int i = 1; i < n; i++) {
+        int kf = m[3 * i];
+        int kt = m[3 * i + 1];
+        int vf = m[3 * i + 2];
+        int j = i - 1;
+        while (j >= 0 && s.compare(m[3 * j], m[3 * j + 1], kf, kt) > 0) {
+          m[3 * j + 3] = m[3 * j];
+          m[3 * j + 4] = m[3 * j + 1];
+          m[3 * j + 5] = m[3 * j + 2];
+          j--;
+        }
+        m[3 * j + 3] = kf;
+        m[3 * j + 4] = kt;
+        m[3 * j + 5] = vf;
+      }
+    }
+
+    private int[] scratch(int depth) {
+      int[] m = members[depth];
+      if (m == null) {
+        m = new int[3 * 16];
+        members[depth] = m;
+      }
+      return m;
+    }
+
+    private int[] remember(int[] m, int depth, int n, int kf, int kt, int vf) {
+      if (3 * n + 3 > m.length) {
+        m = java.util.Arrays.copyOf(m, m.length * 2);
+        members[depth] = m;
+      }
+      m[3 * n] = kf;
+      m[3 * n + 1] = kt;
+      m[3 * n + 2] = vf;
+      return m;
+    }
+
+    /** The value at {@link #pos}, its lines indented for {@code level}. */
+    void pretty(Pretty p, int level) throws IOException {
+      byte c = b[pos];
+      if (c == '{' || c == '[') {
+        byte close = c == '{' ? (byte) '}' : (byte) ']';
+        pos++;
+        ws();
+        p.put(c);
+        if (b[pos] == close) {
+          pos++;
+          p.put((byte) ' ');
+          p.put(close);
+          return;
+        }
+        boolean first = true;
+        while (b[pos] != close) {
+          if (!first) {
+            p.put((byte) ',');
+          }
+          first = false;
+          p.indent(level + 1);
+          if (c == '{') {
+            int kf = pos;
+            skipPlain();
+            p.put(b, kf, pos);
+            ws();
+            pos++; // ':'
+            ws();
+            p.put(SEPARATOR, 0, SEPARATOR.length);
+          }
+          pretty(p, level + 1);
+          ws();
+          if (b[pos] == ',') {
+            pos++;
+            ws();
+          }
+        }
+        pos++;
+        p.indent(level);
         p.put(close);
         return;
       }
-      boolean first = true;
-      while (b[pos] != close) {
-        if (!first) {
-          p.put((byte) ',');
+      int from = pos;
+      skipPlain();
+      p.put(b, from, pos);
+    }
+
+    private void ws() {
+      while (pos < end) {
+        byte c = b[pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+          return;
         }
-        first = false;
-        p.indent(level + 1);
-        if (c == '{') {
-          int kf = pos;
-          string();
-          p.put(b, kf, pos);
-          ws();
-          pos++; // ':'
-          ws();
-          p.put(SEPARATOR, 0, SEPARATOR.length);
-        }
-        pretty(p, level + 1);
-        ws();
-        if (b[pos] == ',') {
+        pos++;
+      }
+    }
+
+    /** Skips a value (strings have no escapes). */
+    private void skipPlain() {
+      switch (b[pos]) {
+        case '"' -> {
           pos++;
-          ws();
+          while (b[pos] != '"') {
+            pos++;
+          }
+          pos++;
+        }
+        case '{', '[' -> {
+          int level = 0;
+          do {
+            byte c = b[pos++];
+            if (c == '"') {
+              while (b[pos] != '"') {
+                pos++;
+              }
+              pos++;
+            } else if (c == '{' || c == '[') {
+              level++;
+            } else if (c == '}' || c == ']') {
+              level--;
+            }
+          } while (level > 0);
+        }
+        default -> {
+          while (pos < end) {
+            byte c = b[pos];
+            if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r'
+                || c == '\t') {
+              return;
+            }
+            pos++;
+          }
         }
       }
-      pos++;
-      p.indent(level);
-      p.put(close);
-      return;
     }
-    int from = pos;
-    skipPlain();
-    p.put(b, from, pos);
+
+    private void copy(int from, int to) {
+      System.arraycopy(b, from, out, at, to - from);
+      at += to - from;
+    }
+
+    private void ascii(String str) {
+      for (int i = 0; i < str.length(); i++) {
+        out[at++] = (byte) str.charAt(i);
+      }
+    }
   }
 
   /** A buffered sink with line breaks and indentation. */
