@@ -7,9 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,7 +20,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * A signed envelope in a file (a pulled targets.json, roles/targets.json) read by streaming, for
@@ -71,7 +68,8 @@ public final class StreamedEnvelope {
    */
   public static StreamedEnvelope read(Path file, String what, boolean canonical) {
     Pass1 p = new Pass1(what, canonical);
-    try (Checked in = new Checked(InputFile.open(file, InputFile.ROLE_FILE_MAX, "a JSON file"));
+    try (CheckedInput in =
+            new CheckedInput(InputFile.open(file, InputFile.ROLE_FILE_MAX, "a JSON file"));
         JsonParser parser = MetadataJson.parser(in)) {
       p.document(parser); // to the end of the input: the count and CRC cover the whole file
       p.length = in.count;
@@ -214,7 +212,8 @@ public final class StreamedEnvelope {
   /** The second read: each top-level field to {@code v}, then the CRC check. */
   private void reread(FieldVisitor v) throws IOException {
     MetadataException failure = null;
-    Checked in = new Checked(InputFile.open(file, InputFile.ROLE_FILE_MAX, "a JSON file"));
+    CheckedInput in =
+        new CheckedInput(InputFile.open(file, InputFile.ROLE_FILE_MAX, "a JSON file"));
     try (in;
         JsonParser p = MetadataJson.parser(in)) {
       p.nextToken();
@@ -382,44 +381,6 @@ public final class StreamedEnvelope {
     private static int put(byte[] out, int at, byte[] b) {
       System.arraycopy(b, 0, out, at, b.length);
       return at + b.length;
-    }
-  }
-
-  /** Counts and checksums what the parser reads. */
-  private static final class Checked extends FilterInputStream {
-    final CRC32C crc = new CRC32C();
-    long count;
-
-    Checked(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        crc.update(b);
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        crc.update(b, off, n);
-        count += n;
-      }
-      return n;
-    }
-
-    /** Reads to the end, so that the count and checksum cover the whole file. */
-    void drain() throws IOException {
-      byte[] b = new byte[8192];
-      while (read(b, 0, b.length) >= 0) {
-        // counted by read
-      }
     }
   }
 }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * An unsigned targets file read without a tree of the whole role, for {@code targets sign} (100k
@@ -137,7 +135,7 @@ public final class StreamedTargets {
     }
     String what = file.toString();
     Pass1 p = new Pass1(what);
-    try (Checked in = new Checked(open(file, bytes));
+    try (CheckedInput in = new CheckedInput(open(file, bytes));
         JsonParser parser = MetadataJson.parser(in)) {
       p.document(parser);
       p.length = in.count;
@@ -380,7 +378,7 @@ public final class StreamedTargets {
   /** The second read: each target re-encoded into the generator, in file order. */
   private void copyTargets(JsonGenerator g) throws IOException {
     MetadataException failure = null;
-    Checked in = new Checked(open(file, bytes));
+    CheckedInput in = new CheckedInput(open(file, bytes));
     try (in;
         JsonParser p = MetadataJson.parser(in)) {
       p.nextToken();
@@ -506,44 +504,6 @@ public final class StreamedTargets {
           itemError = e;
           members = null;
         }
-      }
-    }
-  }
-
-  /** Counts and checksums what the parser reads. */
-  private static final class Checked extends FilterInputStream {
-    final CRC32C crc = new CRC32C();
-    long count;
-
-    Checked(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        crc.update(b);
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        crc.update(b, off, n);
-        count += n;
-      }
-      return n;
-    }
-
-    /** Reads to the end, so that the count and checksum cover the whole file. */
-    void drain() throws IOException {
-      byte[] b = new byte[8192];
-      while (read(b, 0, b.length) >= 0) {
-        // counted by read
       }
     }
   }
