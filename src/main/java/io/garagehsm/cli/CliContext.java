@@ -10,12 +10,16 @@ import io.garagehsm.signing.SignatureRecord;
 import io.garagehsm.signing.Signer;
 import io.garagehsm.signing.TokenKeys;
 import io.garagehsm.signing.TokenSignerFactory;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What one CLI invocation runs with: its streams, environment, clock and global options. Commands
@@ -166,11 +170,33 @@ public final class CliContext implements io.garagehsm.ops.Progress {
     return code;
   }
 
-  /** This machine's host name, for records. */
+  /**
+   * This machine's host name, for records: the kernel's (what gethostname returns, which is what
+   * {@link InetAddress#getLocalHost()} names after it has looked the name up), read from
+   * /proc/sys/kernel/hostname on Linux, so no name service is asked: a host whose own name does not
+   * resolve would stall the command for the resolver's timeouts. Elsewhere, and when that file is
+   * missing or empty, the JDK's look-up as before.
+   */
   public String hostName() {
+    return kernelHostName(KERNEL_HOST_NAME).orElseGet(this::resolvedHostName);
+  }
+
+  static final Path KERNEL_HOST_NAME = Path.of("/proc/sys/kernel/hostname");
+
+  /** The first line of {@code file}, if it names a host. */
+  static Optional<String> kernelHostName(Path file) {
+    try {
+      String s = Files.readString(file, StandardCharsets.UTF_8).strip();
+      return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private String resolvedHostName() {
     try {
       return InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return env.getOrDefault("HOSTNAME", "unknown");
     }
   }

@@ -15,10 +15,15 @@ import java.time.temporal.ChronoUnit;
  * any ISO-8601 offset date-time with or without fractions (compat spec §6.4, §11).
  */
 public final class Expiry {
-  private static final DateTimeFormatter OUT =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
-
   private Expiry() {}
+
+  /**
+   * The formatter for years outside 0..9999 only: built on first use, because its set-up (all of
+   * java.time.format) is a noticeable part of a short command that never needs it.
+   */
+  private static final class Wide {
+    static final DateTimeFormatter OUT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
+  }
 
   /** Parses an instant, normalising the offset to UTC and cutting fractions. */
   public static Instant parse(String text, String what) {
@@ -85,9 +90,9 @@ public final class Expiry {
   public static String format(Instant t) {
     LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
     if (d.getYear() < 0 || d.getYear() > 9999) {
-      return OUT.format(t.truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC));
+      return Wide.OUT.format(t.truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC));
     }
-    // what OUT prints, without DateTimeFormatter's set-up
+    // what Wide.OUT prints, without DateTimeFormatter's set-up
     char[] c = "0000-00-00T00:00:00Z".toCharArray();
     put(c, 0, 4, d.getYear());
     put(c, 5, 7, d.getMonthValue());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,6 +27,9 @@ public final class RootRole {
 
   private final ObjectNode signed;
   private final String what;
+  // keys() parsed once: signed is never changed (the with… edits copy it), and a root sign asks
+  // for the keys up to six times, each an RSA key factory run and a SHA-256 per key
+  private volatile Map<String, TufKey> keys;
 
   private RootRole(ObjectNode signed, String what) {
     this.signed = signed;
@@ -75,12 +79,20 @@ public final class RootRole {
     return Expiry.parse(signed.path("expires").asText(), what + " expires");
   }
 
-  /** All keys of {@code keys}, by key ID as written (not recomputed, as aktualizr does). */
+  /**
+   * All keys of {@code keys}, by key ID as written (not recomputed, as aktualizr does), in file
+   * order; read-only.
+   */
   public Map<String, TufKey> keys() {
-    Map<String, TufKey> m = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = signed.get("keys").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      m.put(e.getKey(), TufKey.fromJson(e.getValue(), what + " key " + e.getKey()));
+    Map<String, TufKey> m = keys;
+    if (m == null) {
+      Map<String, TufKey> read = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = signed.get("keys").fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        read.put(e.getKey(), TufKey.fromJson(e.getValue(), what + " key " + e.getKey()));
+      }
+      m = Collections.unmodifiableMap(read);
+      keys = m;
     }
     return m;
   }

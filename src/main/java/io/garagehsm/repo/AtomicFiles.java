@@ -204,16 +204,21 @@ public final class AtomicFiles {
    * Writers of one repository hold its lock, so a temporary file seen here is not in use.
    */
   static void removeStaleTemporaries(Path dir, String fileName) throws IOException {
-    try (DirectoryStream<Path> stale =
-        Files.newDirectoryStream(dir, "." + globEscape(fileName) + ".*.tmp")) {
-      for (Path p : stale) {
-        Files.deleteIfExists(p);
+    // the names the glob ".<fileName>.*.tmp" matches, without compiling a glob to a regex
+    String prefix = "." + fileName + ".";
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        if (isTemporary(p.getFileName().toString(), prefix)) {
+          Files.deleteIfExists(p);
+        }
       }
     }
   }
 
-  private static String globEscape(String s) {
-    return s.replaceAll("([\\*?\\[\\]{}\\\\])", "\\\\$1");
+  private static boolean isTemporary(String name, String prefix) {
+    return name.length() >= prefix.length() + ".tmp".length()
+        && name.startsWith(prefix)
+        && name.endsWith(".tmp");
   }
 
   static void syncDir(Path dir) {

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +24,10 @@ import java.util.regex.Pattern;
 public final class KeyDirectory {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private final Path dir;
+  // <name>.pub as read by this instance, which lives for one command (Repository.keys()): a
+  // command asks for the same public key several times (the root check, the signer, the
+  // transcript's key names); its own writes replace the entry
+  private final Map<String, TufKey> publicKeys = new ConcurrentHashMap<>();
 
   public KeyDirectory(Path dir) {
     this.dir = dir;
@@ -60,9 +66,16 @@ public final class KeyDirectory {
         || Files.exists(referenceFile(name));
   }
 
-  /** The public key {@code <name>.pub}; the error names the file and how to make it. */
+  /**
+   * The public key {@code <name>.pub}; the error names the file and how to make it. Read once per
+   * instance (until it writes the file): later calls return the key first read.
+   */
   public TufKey publicKey(String name) {
     Path f = publicFile(name);
+    TufKey known = publicKeys.get(name);
+    if (known != null) {
+      return known;
+    }
     if (!Files.isRegularFile(f)) {
       throw new RepoException(
           "unknown key '" + name + "': " + f + " does not exist",
@@ -70,7 +83,9 @@ public final class KeyDirectory {
               + name
               + "', or import it with 'user-keys importpub'");
     }
-    return TufKey.fromJson(readKeyFile(f), f.toString());
+    TufKey k = TufKey.fromJson(readKeyFile(f), f.toString());
+    publicKeys.put(name, k);
+    return k;
   }
 
   /** Public keys for names, to put in a role; refuses key types no Uptane verifier accepts. */
@@ -206,6 +221,7 @@ public final class KeyDirectory {
   /** Writes {@code <name>.pub}. */
   public void writePublic(String name, TufKey key) {
     ensureDir();
+    publicKeys.remove(name);
     AtomicFiles.write(publicFile(name), MetadataJson.pretty(key.toJson()), AtomicFiles.PUBLIC);
   }
 

@@ -25,6 +25,7 @@ public final class Repository {
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   private final String name;
   private final Path dir;
+  private volatile KeyDirectory keys;
 
   private Repository(String name, Path dir) {
     this.name = name;
@@ -92,8 +93,17 @@ public final class Repository {
     return rolesDir().resolve("unsigned");
   }
 
+  /**
+   * {@code keys/}: one instance per Repository (a command's), so that a public key the command
+   * reads more than once is read once.
+   */
   public KeyDirectory keys() {
-    return new KeyDirectory(keysDir());
+    KeyDirectory k = keys;
+    if (k == null) {
+      k = new KeyDirectory(keysDir());
+      keys = k;
+    }
+    return k;
   }
 
   /** Exclusive lock on this repository; fails at once if another run holds it. */

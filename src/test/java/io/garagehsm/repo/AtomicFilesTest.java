@@ -52,4 +52,44 @@ class AtomicFilesTest {
         "rw-------",
         PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("origroot.sec"))));
   }
+
+  @Test
+  void theTemporariesRemovedAreExactlyThoseTheGlobOfTheTargetNameMatches() throws IOException {
+    // the names a write removes: ".<name>.*.tmp" as a glob (which it no longer compiles)
+    String name = "a[1]{x}.json";
+    String[] names = {
+      "." + name + ".123.tmp",
+      "." + name + "..tmp",
+      "." + name + ".a.b.tmp",
+      "." + name + ".tmp",
+      "." + name + ".1.tmp.bak",
+      name + ".1.tmp",
+      ".a[1]{x}.jsonX.1.tmp",
+      ".a1x.json.1.tmp",
+      "." + name + ".pull-body-9.tmp"
+    };
+    java.nio.file.PathMatcher glob =
+        dir.getFileSystem()
+            .getPathMatcher(
+                "glob:." + name.replaceAll("([\\*?\\[\\]{}\\\\])", "\\\\$1") + ".*.tmp");
+    for (String n : names) {
+      Files.writeString(dir.resolve(n), "x");
+    }
+    AtomicFiles.write(dir.resolve(name), "new".getBytes(), AtomicFiles.PUBLIC);
+    for (String n : names) {
+      assertEquals(
+          !glob.matches(Path.of(n)), Files.exists(dir.resolve(n)), n + " removed iff it matches");
+    }
+    assertEquals(
+        4, Stream.of(names).filter(n -> glob.matches(Path.of(n))).count(), "the glob matches 4");
+  }
+
+  @Test
+  void theLockFileNamesThisProcess() throws IOException {
+    assertEquals(ProcessHandle.current().pid(), RepoLock.pid());
+    try (RepoLock l = RepoLock.acquire(dir, "r")) {
+      assertEquals(
+          ProcessHandle.current().pid() + "\n", Files.readString(dir.resolve(RepoLock.FILE)));
+    }
+  }
 }

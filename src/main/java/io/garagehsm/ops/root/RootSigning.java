@@ -1,5 +1,6 @@
 package io.garagehsm.ops.root;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.AsciiContent;
 import io.garagehsm.metadata.RootRole;
 import io.garagehsm.metadata.SignedMetadata;
@@ -81,10 +82,12 @@ public final class RootSigning {
             root.withVersion(root.nextVersion())
                 .withExpires(rq.expiry().resolve(root.expires(), now));
       }
-      finalRoot = RootRole.of(root.reencoded(), r.unsignedFile("root").toString()).requireValid();
+      // what is signed: the re-encoded form (re-encoding it again gives the same tree)
+      ObjectNode signed = root.reencoded();
+      finalRoot = RootRole.of(signed, r.unsignedFile("root").toString()).requireValid();
       previous = r.signedRole("root");
       checkVersion(r, previous, finalRoot.version());
-      out = SignedMetadata.unsigned(finalRoot.reencoded());
+      out = SignedMetadata.unsigned(signed);
       if (sigs != null) {
         AsciiContent.require(out.signed(), "signed");
         byte[] data = out.canonicalSigned();
