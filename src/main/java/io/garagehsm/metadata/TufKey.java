@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -143,6 +145,16 @@ public final class TufKey {
     };
   }
 
+  /**
+   * Keys already read, by keytype and public value: a key is parsed once per process, though a
+   * {@code root sign} reads the new root's, the previous root's and the key files' forms of the
+   * same keys (an RSA key factory run, a re-encoding and a SHA-256 each). Bounded: emptied when
+   * full.
+   */
+  private static final Map<String, TufKey> READ = new ConcurrentHashMap<>();
+
+  private static final int READ_MAX = 256;
+
   /** Parses a public key file or a root.json key object; errors name {@code what}. */
   public static TufKey fromJson(JsonNode node, String what) {
     if (node == null || !node.isObject()) {
@@ -154,18 +166,31 @@ public final class TufKey {
       throw new MetadataException(
           what + " is not a public key: expected {\"keytype\", \"keyval\": {\"public\"}}");
     }
-    KeyType type = KeyType.fromJson(kt.textValue(), what);
+    String id = kt.textValue() + '\n' + val.textValue();
+    TufKey known = READ.get(id);
+    if (known != null) {
+      return known;
+    }
+    TufKey k = parse(kt.textValue(), val.textValue(), what);
+    if (READ.size() >= READ_MAX) {
+      READ.clear();
+    }
+    READ.put(id, k);
+    return k;
+  }
+
+  private static TufKey parse(String keytype, String value, String what) {
+    KeyType type = KeyType.fromJson(keytype, what);
     try {
       return switch (type) {
         case RSA -> {
-          byte[] der = pemBody(val.textValue(), what);
+          byte[] der = pemBody(value, what);
           PublicKey k = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
           yield new TufKey(type, k);
         }
-        case ED25519 ->
-            new TufKey(type, null, ed25519Spki(HexFormat.of().parseHex(val.textValue())));
+        case ED25519 -> new TufKey(type, null, ed25519Spki(HexFormat.of().parseHex(value)));
         case ECPRIME256V1 -> {
-          byte[] der = HexFormat.of().parseHex(val.textValue());
+          byte[] der = HexFormat.of().parseHex(value);
           yield new TufKey(type, KeyFactory.getInstance("EC").generatePublic(spec(der)));
         }
       };

@@ -274,6 +274,12 @@ class StreamedTargetsTest {
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{\"s\":\"1\",\"s\":\"2\"},\"length\":1}}}");
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":{\"k\":1,\"k\":1}}}}");
     l.add(HEAD + "\"targets\":{\"a\":" + item + ",\"b\":" + item + ",\"a\":" + item + "}}");
+    // from 4096 targets the names are sorted by two threads: a duplicate name in each half
+    StringBuilder many = new StringBuilder(HEAD + "\"targets\":{");
+    for (int i = 0; i < 5000; i++) {
+      many.append(String.format("\"t%04d\":", i)).append(item).append(',');
+    }
+    l.add(many + "\"t0000\":" + item + "}}");
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":01}}}");
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":-0}}}");
     l.add(HEAD + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1x}}}");
