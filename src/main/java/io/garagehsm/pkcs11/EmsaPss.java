@@ -31,8 +31,11 @@ public final class EmsaPss {
     return encodeForRawRsa(sha256Digest, modulusBits, salt);
   }
 
-  /** As {@link #encodeForRawRsa(byte[], int)} with a given salt (tests). */
-  static byte[] encodeForRawRsa(byte[] sha256Digest, int modulusBits, byte[] salt) {
+  /**
+   * As {@link #encodeForRawRsa(byte[], int)} with a given salt of {@link #SALT_LENGTH} bytes (tests
+   * compare the result with the JDK's for the same salt).
+   */
+  public static byte[] encodeForRawRsa(byte[] sha256Digest, int modulusBits, byte[] salt) {
     if (sha256Digest.length != H_LEN) {
       throw new IllegalArgumentException("a SHA-256 digest has 32 bytes");
     }

@@ -1,8 +1,10 @@
 package io.garagehsm.signing;
 
+import io.garagehsm.metadata.SignatureMethod;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
 import java.security.GeneralSecurityException;
+import java.security.interfaces.RSAPrivateCrtKey;
 
 /** A signer over a garage-sign {@code .sec} key file held in memory. */
 public final class FileSigner implements Signer {
@@ -27,7 +29,13 @@ public final class FileSigner implements Signer {
   @Override
   public byte[] sign(byte[] data) {
     try {
-      return method().sign(pair.privateKey(), data);
+      // RSA: the CRT halves on two threads, checked; null sends it to the JDK's Signature
+      byte[] sig =
+          method() == SignatureMethod.RSASSA_PSS_SHA256
+                  && pair.privateKey() instanceof RSAPrivateCrtKey crt
+              ? RsaPssSigning.sign(crt, pair.publicKey().publicKey(), data)
+              : null;
+      return sig != null ? sig : method().sign(pair.privateKey(), data);
     } catch (GeneralSecurityException e) {
       throw new SigningException(
           "signing with " + location + " failed: " + e.getMessage(), null, e);
