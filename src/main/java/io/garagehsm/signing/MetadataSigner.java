@@ -4,6 +4,7 @@ import io.garagehsm.metadata.SignatureMethod;
 import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufSignature;
 import java.security.PublicKey;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,8 +29,15 @@ public final class MetadataSigner {
   public static SignedMetadata sign(SignedMetadata md, List<? extends Signer> signers) {
     md.requireAscii();
     byte[] data = md.canonicalSigned();
+    List<Signer> turns = new ArrayList<>(signers);
+    // file keys after the first sign beside it; each signature is still checked and logged in turn
+    for (int i = 1; i < turns.size(); i++) {
+      if (turns.get(i) instanceof FileSigner f) {
+        turns.set(i, SignatureAhead.start(() -> f, data).standIn(f));
+      }
+    }
     SignedMetadata out = md;
-    for (Signer s : signers) {
+    for (Signer s : turns) {
       out = out.withSignature(signChecked(s, data));
     }
     return out;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.garagehsm.metadata.KeyType;
+import io.garagehsm.metadata.MetadataJson;
+import io.garagehsm.metadata.SignedMetadata;
 import io.garagehsm.metadata.TufKey;
 import io.garagehsm.metadata.TufKeyPair;
 import io.garagehsm.metadata.TufSignature;
@@ -76,5 +78,53 @@ class MetadataSignerTest {
         SignatureLog.recording(log::add, () -> MetadataSigner.signChecked(right, large));
     assertArrayEquals(right.sign(large), good.sig());
     assertTrue(log.get(1).verified());
+  }
+
+  @Test
+  void severalFileKeysSignSideBySideYetAreCheckedLoggedAndFailedInTheirOrder() {
+    TufKeyPair a = TufKeyPair.generate(KeyType.ED25519, 256);
+    TufKeyPair b = TufKeyPair.generate(KeyType.RSA, 2048);
+    TufKeyPair c = TufKeyPair.generate(KeyType.ED25519, 256);
+    SignedMetadata md =
+        SignedMetadata.unsigned(MetadataJson.object().put("_type", "Targets").put("version", 3));
+    java.util.List<SignatureRecord> log = new java.util.ArrayList<>();
+    java.util.List<Signer> signers =
+        java.util.List.of(
+            new FileSigner(a, "a.sec"), new FileSigner(b, "b.sec"), new FileSigner(c, "c.sec"));
+    SignedMetadata out = SignatureLog.recording(log::add, () -> MetadataSigner.sign(md, signers));
+    java.util.List<String> ids =
+        java.util.List.of(a.publicKey().keyId(), b.publicKey().keyId(), c.publicKey().keyId());
+    assertEquals(ids, out.signatures().stream().map(TufSignature::keyId).toList());
+    assertEquals(ids, log.stream().map(SignatureRecord::keyId).toList());
+    assertEquals(
+        java.util.List.of("a.sec", "b.sec", "c.sec"),
+        log.stream().map(SignatureRecord::location).toList());
+    TufKeyPair[] pairs = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+      TufSignature sig = out.signatures().get(i);
+      assertTrue(
+          sig.method().verify(pairs[i].publicKey().publicKey(), md.canonicalSigned(), sig.sig()));
+      assertTrue(log.get(i).verified());
+    }
+
+    // a key that cannot sign, second of three: its own error, after the first key only
+    Signer bad = new FileSigner(new TufKeyPair(b.publicKey(), c.privateKey()), "bad.sec");
+    SigningException alone = assertThrows(SigningException.class, () -> bad.sign(DATA));
+    log.clear();
+    SigningException e =
+        assertThrows(
+            SigningException.class,
+            () ->
+                SignatureLog.recording(
+                    log::add,
+                    () ->
+                        MetadataSigner.sign(
+                            md,
+                            java.util.List.of(
+                                new FileSigner(a, "a.sec"), bad, new FileSigner(c, "c.sec")))));
+    assertEquals(alone.getMessage(), e.getMessage());
+    assertEquals(
+        java.util.List.of(a.publicKey().keyId()),
+        log.stream().map(SignatureRecord::keyId).toList());
   }
 }
