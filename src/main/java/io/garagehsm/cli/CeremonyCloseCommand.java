@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ceremony close} (procedure: ops.ceremony.TranscriptSeal.seal). */
 @Command(
+    addMethodSubcommands = false,
     name = "close",
     description =
         "Seal the transcript: sign the SHA-256 of its last line with a key (file or token key)"

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ceremony …}: offline signing bundles and the tamper-evident transcript. */
 @Command(
+    addMethodSubcommands = false,
     name = "ceremony",
     description = {
       "Key ceremonies: offline signing bundles and the transcript.",
@@ -38,6 +39,7 @@ final class CeremonyCommand {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "verify-transcript",
       description = {
         "Check the transcript's hash chain and seals and print a Markdown report of the ceremony.",

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ceremony export} (procedure: ops.ceremony.BundleProcedures.exportTo). */
 @Command(
+    addMethodSubcommands = false,
     name = "export",
     description = {
       "Write an offline signing bundle for the next signed version of root or targets: the"

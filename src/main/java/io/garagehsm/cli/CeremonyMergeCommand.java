@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ceremony merge} (procedure: ops.ceremony.BundleProcedures.merge). */
 @Command(
+    addMethodSubcommands = false,
     name = "merge",
     description = {
       "Collect the signatures of signed bundles into the repository: every signature is"

@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ceremony sign} (procedure: ops.ceremony.BundleProcedures.signTo). */
 @Command(
+    addMethodSubcommands = false,
     name = "sign",
     description = {
       "Sign an offline bundle with one key (file or token key), without a repository or"

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code delegations init|add-target|sign|push|pull}: the supplier side of delegated targets. */
 @Command(
+    addMethodSubcommands = false,
     name = "delegations",
     description = "Create, edit and sign delegated targets metadata (supplier side).")
 final class DelegationsCommand {
@@ -54,6 +55,7 @@ final class DelegationsCommand {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "init",
       description =
           "Print an empty unsigned delegated targets role: version 1, expires now + 365 days"
@@ -81,6 +83,7 @@ final class DelegationsCommand {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "add-target",
       description =
           "Add a target to an unsigned delegated targets file; print the result, or write it"

@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code delegations pull} (procedure: ops.delegations.PullDelegation). */
-@Command(name = "pull", description = "Fetch a delegated targets role from the server.")
+@Command(
+    addMethodSubcommands = false,
+    name = "pull",
+    description = "Fetch a delegated targets role from the server.")
 final class DelegationsPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 

@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code delegations push} (procedure: ops.delegations.PushDelegation). */
-@Command(name = "push", description = "Push a signed delegated targets role to the server.")
+@Command(
+    addMethodSubcommands = false,
+    name = "push",
+    description = "Push a signed delegated targets role to the server.")
 final class DelegationsPushCommand implements Callable<Integer> {
   private final CliContext ctx;
 

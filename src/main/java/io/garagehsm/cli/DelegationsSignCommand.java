@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code delegations sign} (procedure: ops.delegations.SignDelegation). */
 @Command(
+    addMethodSubcommands = false,
     name = "sign",
     description = {
       "Sign a delegated targets file as given (no version bump) with user keys (file or"

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code doctor}: one line per check of the module, tokens, keys, PINs, server and roles. */
 @Command(
+    addMethodSubcommands = false,
     name = "doctor",
     description = {
       "Check that this machine can sign: the PKCS#11 module loads, its tokens show (with hints on"

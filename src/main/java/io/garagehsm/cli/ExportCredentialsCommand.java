@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
  * (ops.setup.CredentialsExport).
  */
 @Command(
+    addMethodSubcommands = false,
     name = "export-credentials",
     description = {
       "Write a credentials zip for this repository with the chosen key as targets.pub /"

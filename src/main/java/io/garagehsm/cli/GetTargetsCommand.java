@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** Hidden {@code get-targets}: prints the server's targets.json (no verification, no writes). */
-@Command(name = "get-targets", hidden = true, description = "Print the server's targets.json.")
+@Command(
+    addMethodSubcommands = false,
+    name = "get-targets",
+    hidden = true,
+    description = "Print the server's targets.json.")
 final class GetTargetsCommand implements Callable<Integer> {
   private final CliContext ctx;
 

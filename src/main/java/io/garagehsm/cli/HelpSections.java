@@ -65,7 +65,7 @@ final class HelpSections {
     for (OptionSpec o : root.getCommandSpec().mixins().get("global").options()) {
       globalNames.add(o.longestName());
     }
-    root.setHelpFactory(GroupedHelp::new);
+    root.setHelpFactory(new GroupedHelp.Factory());
     walk(root, globalNames);
     // section order, set once: picocli hands it down to every subcommand
     List<String> keys = new ArrayList<>(root.getHelpSectionKeys());
@@ -76,26 +76,54 @@ final class HelpSections {
   }
 
   private static void walk(CommandLine cl, Set<String> globalNames) {
-    CommandSpec spec = cl.getCommandSpec();
     Map<String, CommandLine.IHelpSectionRenderer> sections = cl.getHelpSectionMap();
     sections.put(
         CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST_HEADING,
-        help -> own(help.commandSpec(), globalNames).isEmpty() ? "" : "Options:%n".formatted());
+        new Section(Section.OWN_HEADING, globalNames));
     sections.put(
         CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST,
-        help -> help.optionListExcludingGroups(own(help.commandSpec(), globalNames)));
-    sections.put(
-        GLOBAL_OPTIONS,
-        help -> {
+        new Section(Section.OWN, globalNames));
+    sections.put(GLOBAL_OPTIONS, new Section(Section.GLOBAL, globalNames));
+    sections.put(EXAMPLES, new Section(Section.EXAMPLES, globalNames));
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      walk(sub, globalNames);
+    }
+  }
+
+  /**
+   * One of the sections above. A class rather than four lambdas per command: a lambda's first use
+   * links an invokedynamic call site, work every run paid although only --help renders a section.
+   */
+  private static final class Section implements CommandLine.IHelpSectionRenderer {
+    static final int OWN_HEADING = 0;
+    static final int OWN = 1;
+    static final int GLOBAL = 2;
+    static final int EXAMPLES = 3;
+
+    private final int kind;
+    private final Set<String> globalNames;
+
+    Section(int kind, Set<String> globalNames) {
+      this.kind = kind;
+      this.globalNames = globalNames;
+    }
+
+    @Override
+    public String render(Help help) {
+      switch (kind) {
+        case OWN_HEADING:
+          return own(help.commandSpec(), globalNames).isEmpty() ? "" : "Options:%n".formatted();
+        case OWN:
+          return help.optionListExcludingGroups(own(help.commandSpec(), globalNames));
+        case GLOBAL:
           List<OptionSpec> global = global(help.commandSpec(), globalNames);
           return global.isEmpty()
               ? ""
               : "Global options (before or after the command words):%n".formatted()
                   + help.optionListExcludingGroups(global);
-        });
-    sections.put(EXAMPLES, help -> examples(words(help.commandSpec())));
-    for (CommandLine sub : cl.getSubcommands().values()) {
-      walk(sub, globalNames);
+        default:
+          return examples(words(help.commandSpec()));
+      }
     }
   }
 
@@ -163,6 +191,14 @@ final class HelpSections {
 
   /** Help whose synopsis lists the command's own options and then {@code [global options]}. */
   static final class GroupedHelp extends Help {
+    /** A class, not {@code GroupedHelp::new}: see {@link Section}. */
+    static final class Factory implements CommandLine.IHelpFactory {
+      @Override
+      public Help create(CommandSpec spec, Help.ColorScheme scheme) {
+        return new GroupedHelp(spec, scheme);
+      }
+    }
+
     GroupedHelp(CommandSpec spec, Help.ColorScheme scheme) {
       super(spec, scheme);
     }

@@ -12,6 +12,7 @@ final class JsonCommands {
   private JsonCommands() {}
 
   @Command(
+      addMethodSubcommands = false,
       name = "sign-json",
       description = {
         "Sign any JSON object: prints {\"signatures\":[…],\"signed\":<input>}; the signature"
@@ -59,6 +60,7 @@ final class JsonCommands {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "verify-json",
       description = {
         "Check the signatures of a signed JSON file against one public key, whatever their"

@@ -13,7 +13,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code key generate}: key pairs in a repository's {@code keys/}. */
-@Command(name = "key", description = "Manage the keys of a repository (keys/).")
+@Command(
+    addMethodSubcommands = false,
+    name = "key",
+    description = "Manage the keys of a repository (keys/).")
 final class KeyCommand {
   /**
    * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
@@ -23,6 +26,7 @@ final class KeyCommand {
       List.of(KeyCommand.Generate.class, KeyCommand.Adopt.class);
 
   @Command(
+      addMethodSubcommands = false,
       name = "generate",
       description = {
         "Generate a key pair: keys/<name>.pub (0644) and keys/<name>.sec (0600).",
@@ -65,6 +69,7 @@ final class KeyCommand {
 
   /** {@code key adopt}: a key made on a token by another tool joins the repository by name. */
   @Command(
+      addMethodSubcommands = false,
       name = "adopt",
       description = {
         "Adopt a key that already lives on a token (made by yubihsm-shell, ykman, pkcs11-tool,"

@@ -100,6 +100,13 @@ public final class Main {
    */
   static final String UNUSED_CONVERTERS = "java\\.(sql|time)\\..*";
 
+  /**
+   * picocli's switch for Groovy closures in annotations, which we have none of: without it, its
+   * factory's class initialisation looks for groovy.lang.Closure on the class path and pays for the
+   * ClassNotFoundException on every run.
+   */
+  static final String NO_CLOSURES = "picocli.disable.closures";
+
   /** The whole command tree bound to one context (also used to render help in tests). */
   static CommandLine commandLine(CliContext ctx) {
     return commandLine(ctx, null);
@@ -110,24 +117,47 @@ public final class Main {
     if (System.getProperty(CONVERTER_EXCLUDES) == null) {
       System.setProperty(CONVERTER_EXCLUDES, UNUSED_CONVERTERS);
     }
+    if (System.getProperty(NO_CLOSURES) == null) {
+      System.setProperty(NO_CLOSURES, "true");
+    }
     CommandLine cl = new CommandLine(new GarageHsmCommand(ctx), new Factory(ctx));
     CommandTree.addSubcommands(cl, commandLine);
     cl.setOut(new java.io.PrintWriter(ctx.out(), true));
     cl.setErr(new java.io.PrintWriter(ctx.err(), true));
     cl.setCaseInsensitiveEnumValuesAllowed(false);
-    cl.setParameterExceptionHandler(
-        (ex, args) -> {
-          ctx.err().println("error: " + TerminalText.escape(ex.getMessage()));
-          ctx.err()
-              .println(
-                  "hint: see '"
-                      + ex.getCommandLine().getCommandSpec().qualifiedName()
-                      + " --help'");
-          return ExitCodes.USAGE;
-        });
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> ErrorReport.report(ctx, ex));
+    Handlers handlers = new Handlers(ctx);
+    cl.setParameterExceptionHandler(handlers);
+    cl.setExecutionExceptionHandler(handlers);
     HelpSections.install(cl);
     return cl;
+  }
+
+  /**
+   * Usage errors: one line and a hint; errors of a command: {@link ErrorReport}. A class rather
+   * than two lambdas, whose invokedynamic call sites every run linked (HelpSections has the same).
+   */
+  private static final class Handlers
+      implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+    private final CliContext ctx;
+
+    Handlers(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+      ctx.err().println("error: " + TerminalText.escape(ex.getMessage()));
+      ctx.err()
+          .println(
+              "hint: see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+      return ExitCodes.USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+      return ErrorReport.report(ctx, ex);
+    }
   }
 
   /** Creates commands with the invocation's context when they take one. */
@@ -139,15 +169,20 @@ public final class Main {
       this.ctx = ctx;
     }
 
+    /**
+     * Looks the constructor up among the declared ones rather than asking for it: mixins, the
+     * version provider and converters have none, and the NoSuchMethodException (its message built
+     * from the parameter types) cost a short command a few milliseconds.
+     */
     @Override
     public <K> K create(Class<K> cls) throws Exception {
-      try {
-        Constructor<K> c = cls.getDeclaredConstructor(CliContext.class);
-        c.setAccessible(true);
-        return c.newInstance(ctx);
-      } catch (NoSuchMethodException e) {
-        return fallback.create(cls);
+      for (Constructor<?> c : cls.getDeclaredConstructors()) {
+        if (c.getParameterCount() == 1 && c.getParameterTypes()[0] == CliContext.class) {
+          c.setAccessible(true);
+          return cls.cast(c.newInstance(ctx));
+        }
       }
+      return fallback.create(cls);
     }
   }
 }

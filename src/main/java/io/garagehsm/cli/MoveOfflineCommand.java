@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
  * online root key (and, for a reposerver, the targets key) off the server.
  */
 @Command(
+    addMethodSubcommands = false,
     name = "move-offline",
     description = {
       "Move the online root key (and targets key) off the server: save the old root key in"

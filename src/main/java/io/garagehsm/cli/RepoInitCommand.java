@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code init}: a local repository from a credentials.zip (ops.setup.RepoInit). */
 @Command(
+    addMethodSubcommands = false,
     name = "init",
     description = {
       "Create a local repository <home>/<repo> from a credentials.zip: config.json, a copy"

@@ -12,6 +12,7 @@ final class RepoSetupCommands {
   private RepoSetupCommands() {}
 
   @Command(
+      addMethodSubcommands = false,
       name = "import-client-cert",
       description =
           "Switch a repository to mutual TLS: copy the PKCS#12 client certificate (and the"

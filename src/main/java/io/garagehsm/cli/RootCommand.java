@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code root …}: the repository's root metadata (procedures in ops.root). */
 @Command(
+    addMethodSubcommands = false,
     name = "root",
     description = "Edit and sign root.json (keys of the root and targets roles).")
 final class RootCommand {
@@ -32,6 +33,7 @@ final class RootCommand {
           RootPushCommand.class);
 
   @Command(
+      addMethodSubcommands = false,
       name = "get-unsigned",
       description =
           "Print the canonical JSON of the unsigned root (no trailing newline): exactly the"
@@ -54,7 +56,10 @@ final class RootCommand {
     }
   }
 
-  @Command(name = "increment-version", description = "Add 1 to the unsigned root's version.")
+  @Command(
+      addMethodSubcommands = false,
+      name = "increment-version",
+      description = "Add 1 to the unsigned root's version.")
   static final class IncrementVersion implements Callable<Integer> {
     private final CliContext ctx;
     @Mixin RepoOption repo;
@@ -72,6 +77,7 @@ final class RootCommand {
 
   /** {@code verify-root -r <repo> -i <file>} (hidden, as in garage-sign). */
   @Command(
+      addMethodSubcommands = false,
       name = "verify-root",
       hidden = true,
       description = "Check a root.json's signatures against its own root role.")

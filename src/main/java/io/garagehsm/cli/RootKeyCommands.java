@@ -73,6 +73,7 @@ final class RootKeyCommands {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "key",
       description = "Add or remove keys of the root role in the unsigned root.json.")
   static final class Key {
@@ -83,6 +84,7 @@ final class RootKeyCommands {
     static final List<Class<?>> SUBCOMMANDS = List.of(Key.Add.class, Key.Remove.class);
 
     @Command(
+        addMethodSubcommands = false,
         name = "add",
         description =
             "Add keys/<name>.pub to the root role (threshold unchanged). Token keys work the"
@@ -94,6 +96,7 @@ final class RootKeyCommands {
     }
 
     @Command(
+        addMethodSubcommands = false,
         name = "remove",
         description =
             "Remove keys from the root role (threshold unchanged); keys no role references any"
@@ -106,6 +109,7 @@ final class RootKeyCommands {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "targets-key",
       description = "Add or remove keys of the targets role in the unsigned root.json.")
   static final class TargetsKey {
@@ -117,6 +121,7 @@ final class RootKeyCommands {
         List.of(TargetsKey.Add.class, TargetsKey.Remove.class);
 
     @Command(
+        addMethodSubcommands = false,
         name = "add",
         description = "Add keys/<name>.pub (file or token key) to the targets role.")
     static final class Add extends AddKeys {
@@ -125,7 +130,10 @@ final class RootKeyCommands {
       }
     }
 
-    @Command(name = "remove", description = "Remove keys from the targets role.")
+    @Command(
+        addMethodSubcommands = false,
+        name = "remove",
+        description = "Remove keys from the targets role.")
     static final class Remove extends RemoveKeys {
       Remove(CliContext ctx) {
         super(ctx, RootRole.TARGETS);

@@ -7,7 +7,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code root pull}: the options of {@link RootPull} (fetch root.json, validating the chain). */
-@Command(name = "pull", description = "Fetch root.json from the server, validating the chain.")
+@Command(
+    addMethodSubcommands = false,
+    name = "pull",
+    description = "Fetch root.json from the server, validating the chain.")
 final class RootPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 

@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code root push}: the options of {@link RootPush} (check and POST roles/root.json). */
-@Command(name = "push", description = "Push roles/root.json to the server.")
+@Command(
+    addMethodSubcommands = false,
+    name = "push",
+    description = "Push roles/root.json to the server.")
 final class RootPushCommand implements Callable<Integer> {
   private final CliContext ctx;
 

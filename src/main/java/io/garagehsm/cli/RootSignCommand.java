@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code root sign}: the options of {@link RootSigning}. */
 @Command(
+    addMethodSubcommands = false,
     name = "sign",
     description = {
       "Sign the unsigned root into roles/root.json.",

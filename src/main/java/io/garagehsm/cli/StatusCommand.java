@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code status}: the health of the offline-signed roles, for people, cron and CI. */
 @Command(
+    addMethodSubcommands = false,
     name = "status",
     description = {
       "Report per role (root, targets) the version, expiry and time left, the signing keys (file"

@@ -52,6 +52,7 @@ final class TargetsAddCommands {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "add",
       description =
           "Add (or replace) a target <name>-<version> in the unsigned targets.json, or many"

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code targets add-uploaded} (procedure: ops.targets.AddTargets, as {@code targets add}). */
 @Command(
+    addMethodSubcommands = false,
     name = "add-uploaded",
     description =
         "Add a target for a file uploaded with 'targets upload': length and SHA-256 are"

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code targets …}: the image repository's targets metadata (procedures in ops.targets). */
 @Command(
+    addMethodSubcommands = false,
     name = "targets",
     description = "Edit and sign the targets metadata of an image (reposerver) repository.")
 final class TargetsCommand {
@@ -37,6 +38,7 @@ final class TargetsCommand {
           TargetsUploadCommand.class);
 
   @Command(
+      addMethodSubcommands = false,
       name = "init",
       description =
           "Write an empty unsigned targets.json (roles/unsigned/targets.json) with the given"
@@ -76,6 +78,7 @@ final class TargetsCommand {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "delete",
       description =
           "Remove a target from the unsigned targets.json; its filename is <name>-<version>.")
@@ -102,6 +105,7 @@ final class TargetsCommand {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "get-unsigned",
       description =
           "Print the canonical JSON of the unsigned targets (no trailing newline): exactly the"
@@ -125,6 +129,7 @@ final class TargetsCommand {
   }
 
   @Command(
+      addMethodSubcommands = false,
       name = "increment-version",
       description = "Add 1 to the version of the unsigned targets.json.")
   static final class IncrementVersion implements Callable<Integer> {

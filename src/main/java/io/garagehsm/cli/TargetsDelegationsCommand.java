@@ -9,7 +9,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code targets delegations add} (procedure: ops.targets.AddDelegatedRole). */
-@Command(name = "delegations", description = "Edit the delegations of the unsigned targets.json.")
+@Command(
+    addMethodSubcommands = false,
+    name = "delegations",
+    description = "Edit the delegations of the unsigned targets.json.")
 final class TargetsDelegationsCommand {
   /**
    * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
@@ -18,6 +21,7 @@ final class TargetsDelegationsCommand {
   static final List<Class<?>> SUBCOMMANDS = List.of(TargetsDelegationsCommand.Add.class);
 
   @Command(
+      addMethodSubcommands = false,
       name = "add",
       description =
           "Add or replace a delegated role (threshold 1, terminating) in the unsigned"

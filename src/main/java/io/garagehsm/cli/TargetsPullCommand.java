@@ -10,7 +10,10 @@ import picocli.CommandLine.Option;
  * {@code targets pull} (procedure: ops.targets.PullTargets): fetches targets.json, checks it
  * against the local roles/root.json, saves the unsigned part and the role checksum.
  */
-@Command(name = "pull", description = "Fetch targets.json and its role checksum from the server.")
+@Command(
+    addMethodSubcommands = false,
+    name = "pull",
+    description = "Fetch targets.json and its role checksum from the server.")
 final class TargetsPullCommand implements Callable<Integer> {
   private final CliContext ctx;
 

@@ -9,7 +9,10 @@ import picocli.CommandLine.Mixin;
  * {@code targets push} (procedure: ops.targets.PushTargets): PUT roles/targets.json with the saved
  * role checksum; a refusal that pulling and signing again fixes exits 2.
  */
-@Command(name = "push", description = "Push roles/targets.json to the server.")
+@Command(
+    addMethodSubcommands = false,
+    name = "push",
+    description = "Push roles/targets.json to the server.")
 final class TargetsPushCommand implements Callable<Integer> {
   private final CliContext ctx;
 

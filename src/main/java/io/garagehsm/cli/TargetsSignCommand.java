@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code targets sign} (procedure: ops.targets.SignTargets). */
 @Command(
+    addMethodSubcommands = false,
     name = "sign",
     description = {
       "Sign the unsigned targets into roles/targets.json.",

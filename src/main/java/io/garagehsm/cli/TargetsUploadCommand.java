@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code targets upload} (procedure: ops.targets.UploadTarget). */
 @Command(
+    addMethodSubcommands = false,
     name = "upload",
     description = "Upload a binary to the server's target store as <name>-<version>.")
 final class TargetsUploadCommand implements Callable<Integer> {

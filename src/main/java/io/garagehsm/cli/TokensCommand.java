@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code tokens list}: what a PKCS#11 module offers, without spending a PIN attempt. */
-@Command(name = "tokens", description = "Inspect PKCS#11 modules and tokens.")
+@Command(
+    addMethodSubcommands = false,
+    name = "tokens",
+    description = "Inspect PKCS#11 modules and tokens.")
 final class TokensCommand {
   /**
    * Its subcommands, in help order (not in the annotation: {@link CommandTree} builds only the one
@@ -23,6 +26,7 @@ final class TokensCommand {
   static final List<Class<?>> SUBCOMMANDS = List.of(TokensCommand.ListTokens.class);
 
   @Command(
+      addMethodSubcommands = false,
       name = "list",
       description = {
         "List the module's tokens (label, serial, model, flags, PIN state), the mechanisms that"

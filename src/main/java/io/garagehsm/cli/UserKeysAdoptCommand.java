@@ -9,6 +9,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code user-keys adopt}: a token key into the user-keys folder (ops.keys.KeyAdoption). */
 @Command(
+    addMethodSubcommands = false,
     name = "adopt",
     description =
         "Adopt a key that already lives on a token: writes <name>.pub and <name>.pkcs11 in"

@@ -12,6 +12,7 @@ import picocli.CommandLine.ScopeType;
 
 /** {@code user-keys}: keys outside any repository, in {@code <home>/user-keys}. */
 @Command(
+    addMethodSubcommands = false,
     name = "user-keys",
     description = "Manage keys outside a repository (in <home>/user-keys or --keys-path).")
 final class UserKeysCommand {
@@ -38,7 +39,10 @@ final class UserKeysCommand {
   }
 
   /** {@code user-keys id -i <pub>}: prints the key ID with no trailing newline. */
-  @Command(name = "id", description = "Print the key ID of a public key file (no newline).")
+  @Command(
+      addMethodSubcommands = false,
+      name = "id",
+      description = "Print the key ID of a public key file (no newline).")
   static final class Id implements Callable<Integer> {
     private final CliContext ctx;
 

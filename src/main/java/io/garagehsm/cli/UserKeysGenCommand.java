@@ -13,6 +13,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code user-keys gen}: a key pair in the user-keys folder (procedure: ops.keys.KeyGeneration).
  */
 @Command(
+    addMethodSubcommands = false,
     name = "gen",
     description =
         "Generate a key pair <name>.pub / <name>.sec in <home>/user-keys (or --keys-path), or on a"

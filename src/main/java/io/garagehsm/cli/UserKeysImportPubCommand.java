@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code user-keys importpub}: a PEM public key into a repository's keys/ (PublicKeyImport). */
 @Command(
+    addMethodSubcommands = false,
     name = "importpub",
     description = {
       "Import a PEM public key (SPKI RSA, Ed25519 or P-256, or PKCS#1 RSA) as"

@@ -166,6 +166,30 @@ class CommandTreeTest {
     }
   }
 
+  /**
+   * picocli scans every method of a command class for {@code @Command} unless told not to; we have
+   * no method subcommands, so every command says so (a new one without it pays the scan each run).
+   */
+  @Test
+  void noCommandHasItsMethodsScannedForSubcommands() {
+    CliContext ctx =
+        new CliContext(System.out, System.err, Map.of(), Cli.at("2026-01-01T00:00:00Z"));
+    List<CommandLine> todo = new ArrayList<>(List.of(Main.commandLine(ctx)));
+    List<String> scanned = new ArrayList<>();
+    int commands = 0;
+    while (!todo.isEmpty()) {
+      CommandLine c = todo.remove(todo.size() - 1);
+      todo.addAll(c.getSubcommands().values());
+      commands++;
+      if (c.getCommandSpec().isAddMethodSubcommands()) {
+        scanned.add(c.getCommandSpec().qualifiedName());
+      }
+    }
+    assertTrue(commands > 50, "walked " + commands + " commands");
+    assertEquals(List.of(), scanned);
+    assertEquals("true", System.getProperty(Main.NO_CLOSURES));
+  }
+
   @Test
   void noOptionNeedsAConverterThatIsLeftOut() {
     CliContext ctx =
