@@ -127,4 +127,39 @@ class MetadataSignerTest {
         java.util.List.of(a.publicKey().keyId()),
         log.stream().map(SignatureRecord::keyId).toList());
   }
+
+  @Test
+  void aKeyThatIsNotAFileKeySignsOnTheCallersThreadInItsTurn() {
+    TufKeyPair a = TufKeyPair.generate(KeyType.ED25519, 256);
+    TufKeyPair t = TufKeyPair.generate(KeyType.ED25519, 256);
+    java.util.List<String> threads = new java.util.ArrayList<>();
+    FileSigner inner = new FileSigner(t, "t.sec");
+    Signer token =
+        new Signer() {
+          @Override
+          public TufKey publicKey() {
+            return t.publicKey();
+          }
+
+          @Override
+          public String location() {
+            return "pkcs11:token=t;object=k";
+          }
+
+          @Override
+          public byte[] sign(byte[] data) {
+            threads.add(Thread.currentThread().getName());
+            return inner.sign(data);
+          }
+        };
+    SignedMetadata md = SignedMetadata.unsigned(MetadataJson.object().put("_type", "Targets"));
+    SignedMetadata out =
+        MetadataSigner.sign(md, java.util.List.of(new FileSigner(a, "a.sec"), token, token));
+    assertEquals(
+        java.util.List.of(a.publicKey().keyId(), t.publicKey().keyId()),
+        out.signatures().stream().map(TufSignature::keyId).toList());
+    assertEquals(
+        java.util.List.of(Thread.currentThread().getName(), Thread.currentThread().getName()),
+        threads);
+  }
 }
