@@ -26,9 +26,7 @@ public final class Main {
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-    int code = run(out, err, System.getenv(), Clock.systemUTC(), args);
-    ArchiveTraining.loadIfRecording(); // the launcher's first run: the archive serves every command
-    System.exit(code);
+    System.exit(run(out, err, System.getenv(), Clock.systemUTC(), args));
   }
 
   /** Not for help and version output, which need no provider. */
