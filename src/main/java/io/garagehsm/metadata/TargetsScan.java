@@ -497,17 +497,7 @@ final class TargetsScan {
       prefix[i] = k;
     }
     int[] tmp = new int[count];
-    if (count < PARALLEL_MIN || Runtime.getRuntime().availableProcessors() < 2) {
-      mergeSort(idx, tmp, 0, count);
-    } else {
-      // the second half on one more thread (disjoint ranges of idx and tmp), then one merge
-      int half = count / 2;
-      inParallel(
-          "sort-targets",
-          () -> mergeSort(idx, tmp, half, count),
-          () -> mergeSort(idx, tmp, 0, half));
-      merge(idx, tmp, 0, half, count);
-    }
+    mergeSort(idx, tmp, 0, count);
     for (int i = 1; i < count; i++) {
       int x = idx[i - 1];
       int y = idx[i];
@@ -535,11 +525,6 @@ final class TargetsScan {
     int mid = (from + to) >>> 1;
     mergeSort(a, tmp, from, mid);
     mergeSort(a, tmp, mid, to);
-    merge(a, tmp, from, mid, to);
-  }
-
-  /** Merges the sorted runs {@code a[from, mid)} and {@code a[mid, to)}, using {@code tmp}. */
-  private void merge(int[] a, int[] tmp, int from, int mid, int to) {
     if (byName(a[mid - 1], a[mid]) <= 0) {
       return; // already in order (files sorted by name)
     }
@@ -597,42 +582,26 @@ final class TargetsScan {
       offset += canonicalLength[sorted[k]] + 1;
     }
     int secondAt = (int) offset;
-    inParallel(
-        "canonical-targets",
-        () -> new Walker(this).canonical(out, secondAt, half, count),
-        () -> {
-          new Walker(this).canonical(out, at, 0, half);
-          out[secondAt - 1] = ',';
-        });
-  }
-
-  /**
-   * Runs {@code second} on one more thread and {@code first} on this one, and returns when both are
-   * done; a failure of either is thrown here (the first one's first).
-   */
-  private static void inParallel(String name, Runnable second, Runnable first) {
     Throwable[] failure = new Throwable[1];
-    Thread t =
+    Thread second =
         new Thread(
             () -> {
               try {
-                second.run();
+                new Walker(this).canonical(out, secondAt, half, count);
               } catch (RuntimeException | Error e) {
                 failure[0] = e;
               }
             },
-            name);
-    t.setDaemon(true);
-    t.start();
+            "canonical-targets");
+    second.setDaemon(true);
+    second.start();
+    new Walker(this).canonical(out, at, 0, half);
+    out[secondAt - 1] = ',';
     try {
-      first.run();
-    } finally {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while reading targets", e);
-      }
+      second.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing canonical targets", e);
     }
     if (failure[0] instanceof RuntimeException r) {
       throw r;
