@@ -218,11 +218,11 @@ final class TargetsScan {
     expect('{');
     ws();
     if (b[pos] != '}') {
-      int[] m = scratch(2);
+      int[] m = scratch(members, 2);
       int n = 0;
       while (true) {
         int hf = string();
-        m = remember(m, 2, n, hf, pos - 1, 0);
+        m = remember(members, m, 2, n, hf, pos - 1, 0);
         n++;
         ws();
         expect(':');
@@ -285,11 +285,11 @@ final class TargetsScan {
           pos++;
           return;
         }
-        int[] m = scratch(depth);
+        int[] m = scratch(members, depth);
         int n = 0;
         while (true) {
           int kf = string();
-          m = remember(m, depth, n, kf, pos - 1, 0);
+          m = remember(members, m, depth, n, kf, pos - 1, 0);
           n++;
           ws();
           expect(':');
@@ -304,7 +304,7 @@ final class TargetsScan {
           expect('}');
           break;
         }
-        unique(scratch(depth), n);
+        unique(scratch(members, depth), n);
       }
       case '[' -> {
         pos++;
@@ -447,7 +447,11 @@ final class TargetsScan {
     return java.util.Arrays.compare(b, af, at, b, bf, bt);
   }
 
-  private int[] scratch(int depth) {
+  /**
+   * The member array of {@code depth} in {@code members} (the scan's and the pretty writer's each
+   * keep their own, since they run side by side): key from, key to, value from per member.
+   */
+  private static int[] scratch(int[][] members, int depth) {
     int[] m = members[depth];
     if (m == null) {
       m = new int[3 * 16];
@@ -456,7 +460,8 @@ final class TargetsScan {
     return m;
   }
 
-  private int[] remember(int[] m, int depth, int n, int kf, int kt, int vf) {
+  private static int[] remember(
+      int[][] members, int[] m, int depth, int n, int kf, int kt, int vf) {
     if (3 * n + 3 > m.length) {
       m = java.util.Arrays.copyOf(m, m.length * 2);
       members[depth] = m;
@@ -730,7 +735,7 @@ final class TargetsScan {
           pos++;
           ws();
           int n = 0;
-          int[] m = scratch(depth);
+          int[] m = scratch(members, depth);
           while (b[pos] != '}') {
             int kf = pos + 1;
             skipPlain();
@@ -738,7 +743,7 @@ final class TargetsScan {
             ws();
             pos++; // ':'
             ws();
-            m = remember(m, depth, n, kf, kt, pos);
+            m = remember(members, m, depth, n, kf, kt, pos);
             n++;
             skipPlain();
             ws();
@@ -807,26 +812,6 @@ final class TargetsScan {
         m[3 * j + 4] = kt;
         m[3 * j + 5] = vf;
       }
-    }
-
-    private int[] scratch(int depth) {
-      int[] m = members[depth];
-      if (m == null) {
-        m = new int[3 * 16];
-        members[depth] = m;
-      }
-      return m;
-    }
-
-    private int[] remember(int[] m, int depth, int n, int kf, int kt, int vf) {
-      if (3 * n + 3 > m.length) {
-        m = java.util.Arrays.copyOf(m, m.length * 2);
-        members[depth] = m;
-      }
-      m[3 * n] = kf;
-      m[3 * n + 1] = kt;
-      m[3 * n + 2] = vf;
-      return m;
     }
 
     /** The value at {@link #pos}, its lines indented for {@code level}. */
