@@ -1,10 +1,12 @@
 package io.garagehsm.cli;
 
 import io.garagehsm.ops.OperationContext;
+import io.garagehsm.ops.SignerOpener;
 import io.garagehsm.ops.ceremony.TokenPrompter;
 import io.garagehsm.ops.ceremony.TranscriptRecorder;
 import io.garagehsm.repo.KeyDirectory;
 import io.garagehsm.repo.Repository;
+import io.garagehsm.server.TufServerClient;
 import io.garagehsm.signing.SignatureLog;
 import io.garagehsm.signing.SignatureRecord;
 import io.garagehsm.signing.Signer;
@@ -20,6 +22,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What one CLI invocation runs with: its streams, environment, clock and global options. Commands
@@ -132,7 +137,66 @@ public final class CliContext implements io.garagehsm.ops.Progress {
 
   /** What the procedures of ops run with: this invocation's servers, keys, clock and stderr. */
   public OperationContext operations() {
-    return new OperationContext(repo -> ServerAccess.client(this, repo), this::signer, clock, this);
+    return new OperationContext(new Servers(this), new Signers(this), clock, this);
+  }
+
+  // classes rather than lambdas on a short command's path: each lambda's first call costs the
+  // command its bootstrap
+
+  /** This invocation's client for a repository's server. */
+  private static final class Servers implements Function<Repository, TufServerClient> {
+    private final CliContext ctx;
+
+    Servers(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public TufServerClient apply(Repository repo) {
+      return ServerAccess.client(ctx, repo);
+    }
+  }
+
+  /** Opens named keys with {@link #signer}. */
+  private static final class Signers implements SignerOpener {
+    private final CliContext ctx;
+
+    Signers(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Signer open(KeyDirectory keys, String name) {
+      return ctx.signer(keys, name);
+    }
+  }
+
+  /** The host name, asked for only when a transcript line is written. */
+  private static final class HostName implements Supplier<String> {
+    private final CliContext ctx;
+
+    HostName(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public String get() {
+      return ctx.hostName();
+    }
+  }
+
+  /** Warnings. */
+  private static final class Warnings implements Consumer<String> {
+    private final CliContext ctx;
+
+    Warnings(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public void accept(String message) {
+      ctx.warn(message);
+    }
   }
 
   /** Opens token signers through {@link #tokens()}, which is set up only when first needed. */
@@ -166,7 +230,7 @@ public final class CliContext implements io.garagehsm.ops.Progress {
    */
   int record(String command, List<String> args, int code) {
     // the host name only when a line is written: resolving it costs a run that records nothing
-    transcript.record(command, args, code, this::hostName, this::warn);
+    transcript.record(command, args, code, new HostName(this), new Warnings(this));
     return code;
   }
 
@@ -178,7 +242,8 @@ public final class CliContext implements io.garagehsm.ops.Progress {
    * missing or empty, the JDK's look-up as before.
    */
   public String hostName() {
-    return kernelHostName(KERNEL_HOST_NAME).orElseGet(this::resolvedHostName);
+    Optional<String> kernel = kernelHostName(KERNEL_HOST_NAME);
+    return kernel.isPresent() ? kernel.get() : resolvedHostName();
   }
 
   static final Path KERNEL_HOST_NAME = Path.of("/proc/sys/kernel/hostname");

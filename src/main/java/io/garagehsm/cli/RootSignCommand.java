@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,12 +70,28 @@ final class RootSignCommand implements Callable<Integer> {
     } else if (expiry.given()) {
       ctx.warn("--expires/--expire-after are ignored with --signatures");
     }
-    RootSigning signing =
-        new RootSigning(ctx.operations(), uri -> ctx.tokens().present(uri), ctx.prompter());
+    RootSigning signing = new RootSigning(ctx.operations(), new TokenPresence(ctx), ctx.prompter());
     return output.report(
         ctx,
         signing.run(
             new RootSigning.Request(
                 ctx.repo(repo.repo), local, sigs, sigs == null ? expiry.choice() : null)));
+  }
+
+  /**
+   * Whether a key URI's token is plugged in now (tokens set up on first use). A class, not a
+   * lambda: a lambda's first call costs a short command its bootstrap.
+   */
+  private static final class TokenPresence implements Predicate<String> {
+    private final CliContext ctx;
+
+    TokenPresence(CliContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public boolean test(String uri) {
+      return ctx.tokens().present(uri);
+    }
   }
 }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A read-only typed view of a root's {@code signed} object (compat spec §6.2), plus edits that
@@ -100,7 +99,11 @@ public final class RootRole {
   /** Role names present. */
   public List<String> roleNames() {
     List<String> names = new ArrayList<>();
-    signed.get("roles").fieldNames().forEachRemaining(names::add);
+    // loops, not lambdas, on root sign's path: each lambda's first call costs a short run its
+    // bootstrap (and a class spun at run time when the archive lacks it)
+    for (Iterator<String> it = signed.get("roles").fieldNames(); it.hasNext(); ) {
+      names.add(it.next());
+    }
     return names;
   }
 
@@ -111,7 +114,9 @@ public final class RootRole {
       throw new MetadataException(what + " has no \"" + name + "\" role");
     }
     List<String> ids = new ArrayList<>();
-    r.path("keyids").forEach(k -> ids.add(k.asText()));
+    for (JsonNode k : r.path("keyids")) {
+      ids.add(k.asText());
+    }
     return new RoleKeys(List.copyOf(ids), r.path("threshold").asInt(0));
   }
 
@@ -143,13 +148,17 @@ public final class RootRole {
     }
     ObjectNode o = MetadataJson.object();
     ObjectNode k = o.putObject("keys");
-    keys().forEach((id, key) -> k.set(id, key.toJson()));
+    for (Map.Entry<String, TufKey> e : keys().entrySet()) {
+      k.set(e.getKey(), e.getValue().toJson());
+    }
     ObjectNode r = o.putObject("roles");
     for (String name : roleNames()) {
       RoleKeys rk = role(name);
       ObjectNode ro = r.putObject(name);
       ArrayNode ids = ro.putArray("keyids");
-      rk.keyIds().forEach(ids::add);
+      for (String id : rk.keyIds()) {
+        ids.add(id);
+      }
       ro.put("threshold", rk.threshold());
     }
     o.put("version", v.intValue());
@@ -162,9 +171,37 @@ public final class RootRole {
   /** The four roles every root needs: devices and the server look each one up. */
   public static final List<String> REQUIRED_ROLES = List.of(ROOT, TARGETS, "snapshot", "timestamp");
 
-  private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{64}");
-  private static final Pattern EXPIRES =
-      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
+  /**
+   * {@code [0-9a-f]{64}} (a character loop: no regular expression compiled on root sign's path).
+   */
+  static boolean isKeyId(String s) {
+    if (s.length() != 64) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z} with ASCII digits, as a character loop. */
+  static boolean isWholeSecondsUtc(String s) {
+    String shape = "dddd-dd-ddTdd:dd:ddZ";
+    if (s.length() != shape.length()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      char want = shape.charAt(i);
+      if (want == 'd' ? c < '0' || c > '9' : c != want) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /**
    * Refuses a root that devices or the server would reject, or that would let one key count twice:
@@ -182,7 +219,7 @@ public final class RootRole {
           "set \"version\" to the previous root's version (root sign adds 1)");
     }
     JsonNode exp = signed.get("expires");
-    if (exp == null || !exp.isTextual() || !EXPIRES.matcher(exp.textValue()).matches()) {
+    if (exp == null || !exp.isTextual() || !isWholeSecondsUtc(exp.textValue())) {
       throw invalid(
           "\"expires\" must be UTC in whole seconds (YYYY-MM-DDTHH:MM:SSZ), not " + exp,
           "write it like 2030-01-01T00:00:00Z, or sign with --expires / --expire-after");
@@ -226,7 +263,7 @@ public final class RootRole {
     }
     Set<TufKey> distinct = new HashSet<>();
     for (JsonNode k : r.get("keyids")) {
-      if (!k.isTextual() || !KEY_ID.matcher(k.textValue()).matches()) {
+      if (!k.isTextual() || !isKeyId(k.textValue())) {
         throw invalid(
             field + ".keyids: " + k + " is not a key ID (64 lower-case hex characters)",
             "list key IDs as 'user-keys id' prints them");
@@ -366,7 +403,9 @@ public final class RootRole {
     ObjectNode roles = (ObjectNode) s.get("roles");
     ObjectNode role = roles.get(roleName) instanceof ObjectNode o ? o : roles.putObject(roleName);
     ArrayNode arr = MetadataJson.array();
-    ids.forEach(arr::add);
+    for (String id : ids) {
+      arr.add(id);
+    }
     role.set("keyids", arr);
     if (!role.has("threshold")) {
       role.put("threshold", 1);
@@ -375,7 +414,11 @@ public final class RootRole {
 
   private static void pruneKeys(ObjectNode s) {
     Set<String> used = new HashSet<>();
-    s.get("roles").forEach(r -> r.path("keyids").forEach(k -> used.add(k.asText())));
+    for (JsonNode r : s.get("roles")) {
+      for (JsonNode k : r.path("keyids")) {
+        used.add(k.asText());
+      }
+    }
     ((ObjectNode) s.get("keys")).retain(used);
   }
 

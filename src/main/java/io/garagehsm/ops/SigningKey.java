@@ -3,8 +3,9 @@ package io.garagehsm.ops;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.garagehsm.metadata.MetadataJson;
 import io.garagehsm.signing.Signer;
+import io.garagehsm.signing.TokenIdentity;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Optional;
 
 /**
  * A key that signed, as results report it: its name, key ID and where it lives (a file, or a key on
@@ -19,8 +20,10 @@ public record SigningKey(String name, String keyId, String token, String locatio
 
   /** What {@code signer}, opened for the key named {@code name}, reports about itself. */
   public static SigningKey of(String name, Signer signer) {
+    // no lambdas on root sign's path: each one's first call costs a short command its bootstrap
+    Optional<TokenIdentity> token = signer.token();
     return new SigningKey(
-        name, signer.keyId(), signer.token().map(t -> t.label()).orElse(null), signer.location());
+        name, signer.keyId(), token.isPresent() ? token.get().label() : null, signer.location());
   }
 
   /** {@code 4f2a1b3c…}: enough of a key ID to tell keys apart in one line. */
@@ -37,7 +40,14 @@ public record SigningKey(String name, String keyId, String token, String locatio
 
   /** {@code a (…) on token x, b (…)}. */
   public static String describeAll(List<SigningKey> keys) {
-    return keys.stream().map(SigningKey::describe).collect(Collectors.joining(", "));
+    StringBuilder b = new StringBuilder();
+    for (SigningKey k : keys) {
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      b.append(k.describe());
+    }
+    return b.toString();
   }
 
   public ObjectNode toJson() {

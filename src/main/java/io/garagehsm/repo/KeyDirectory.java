@@ -11,23 +11,30 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * A folder of named keys: {@code <name>.pub}, and either {@code <name>.sec} (file key) or {@code
  * <name>.pkcs11} (token key reference). A repository's {@code keys/} or {@code user-keys/}.
  */
 public final class KeyDirectory {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private final Path dir;
   // <name>.pub as read by this instance, which lives for one command (Repository.keys()): a
   // command asks for the same public key several times (the root check, the signer, the
   // transcript's key names); its own writes replace the entry
   private final Map<String, TufKey> publicKeys = new ConcurrentHashMap<>();
+  // <name>.sec as last parsed by this instance, with the bytes it was parsed from: a root sign's
+  // later file key is parsed on the thread that signs it ahead of its turn (SignatureAhead), and
+  // its
+  // turn reads the file again but parses it only if the bytes changed (an RSA-4096 key's parse and
+  // check cost a short command a few milliseconds)
+  private final Map<String, ParsedPair> keyPairs = new ConcurrentHashMap<>();
+
+  private record ParsedPair(byte[] file, TufKey publicKey, TufKeyPair pair) {}
 
   public KeyDirectory(Path dir) {
     this.dir = dir;
@@ -39,12 +46,31 @@ public final class KeyDirectory {
 
   /** Rejects names that would escape the folder or clash with file suffixes. */
   public static String checkName(String name) {
-    if (!NAME.matcher(name).matches() || name.contains("..")) {
+    if (!isPlainName(name) || name.contains("..")) {
       throw new RepoException(
           "invalid key name '" + name + "'",
           "use letters, digits, '.', '_' and '-' (no '/', no '..', at most 128 characters)");
     }
     return name;
+  }
+
+  /**
+   * {@code [A-Za-z0-9][A-Za-z0-9._-]{0,127}} (key and repository names), as a character loop: no
+   * regular expression compiled on a short command's path.
+   */
+  static boolean isPlainName(String name) {
+    int n = name.length();
+    if (n < 1 || n > 128) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      boolean alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public Path publicFile(String name) {
@@ -120,7 +146,15 @@ public final class KeyDirectory {
   public TufKeyPair keyPair(String name) {
     TufKey pub = publicKey(name);
     Path f = privateFile(name);
-    return TufKeyPair.fromJson(readKeyFile(f), pub, f.toString());
+    byte[] file = InputFile.read(f, InputFile.SMALL_FILE_MAX, "a key file");
+    ParsedPair known = keyPairs.get(name);
+    if (known != null && known.publicKey() == pub && Arrays.equals(known.file(), file)) {
+      return known.pair();
+    }
+    TufKeyPair pair =
+        TufKeyPair.fromJson(MetadataJson.parse(file, f.toString()), pub, f.toString());
+    keyPairs.put(name, new ParsedPair(file, pub, pair));
+    return pair;
   }
 
   /** The token reference {@code <name>.pkcs11}, if this is a token key. */
@@ -182,8 +216,14 @@ public final class KeyDirectory {
       return m;
     }
     java.util.List<Path> files = new java.util.ArrayList<>();
-    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pub")) {
-      ds.forEach(files::add);
+    // the names the glob "*.pub" gives, without compiling it to a regular expression, and a loop
+    // rather than a lambda (a short command pays both on its first use)
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        if (p.getFileName().toString().endsWith(".pub")) {
+          files.add(p);
+        }
+      }
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }

@@ -10,6 +10,7 @@ import io.garagehsm.metadata.StreamedEnvelope;
 import io.garagehsm.metadata.StreamedTargets;
 import io.garagehsm.metadata.TargetsRole;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,6 @@ import java.util.regex.Pattern;
  * atomic; commands that write take {@link #lock()} first.
  */
 public final class Repository {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   private final String name;
   private final Path dir;
   private volatile KeyDirectory keys;
@@ -34,7 +33,7 @@ public final class Repository {
 
   /** The repository folder for {@code name}, which need not exist yet (for {@code init}). */
   public static Repository at(Path home, String name) {
-    if (!NAME.matcher(name).matches() || name.contains("..") || name.equals("user-keys")) {
+    if (!KeyDirectory.isPlainName(name) || name.contains("..") || name.equals("user-keys")) {
       throw new RepoException(
           "invalid repository name '" + name + "'",
           "use letters, digits, '.', '_' and '-' (not 'user-keys')");
@@ -200,8 +199,7 @@ public final class Repository {
   public void writeSignedRole(String role, SignedMetadata md) {
     ensureRoleDirs();
     ObjectNode json = md.toJson();
-    AtomicFiles.write(
-        signedFile(role), AtomicFiles.PUBLIC, out -> MetadataJson.writePretty(json, out));
+    AtomicFiles.write(signedFile(role), AtomicFiles.PUBLIC, new PrettyJson(json));
   }
 
   public Optional<ObjectNode> unsignedRole(String role) {
@@ -246,20 +244,17 @@ public final class Repository {
 
   /** The unsigned root role; says how to get one if absent. */
   public RootRole unsignedRoot() {
-    ObjectNode n =
-        unsignedRole("root")
-            .orElseThrow(
-                () ->
-                    new RepoException(
-                        unsignedFile("root") + " does not exist",
-                        "run 'root pull -r " + name + "' first"));
-    return RootRole.of(n, unsignedFile("root").toString());
+    Optional<ObjectNode> n = unsignedRole("root");
+    if (n.isEmpty()) {
+      throw new RepoException(
+          unsignedFile("root") + " does not exist", "run 'root pull -r " + name + "' first");
+    }
+    return RootRole.of(n.get(), unsignedFile("root").toString());
   }
 
   public void writeUnsignedRole(String role, ObjectNode signed) {
     ensureRoleDirs();
-    AtomicFiles.write(
-        unsignedFile(role), AtomicFiles.PUBLIC, out -> MetadataJson.writePretty(signed, out));
+    AtomicFiles.write(unsignedFile(role), AtomicFiles.PUBLIC, new PrettyJson(signed));
   }
 
   /**
@@ -301,7 +296,7 @@ public final class Repository {
                 InputFile.read(f, InputFile.SMALL_FILE_MAX, "a checksum file"),
                 StandardCharsets.US_ASCII)
             .trim();
-    if (!HEX64.matcher(s).matches()) {
+    if (!Hex64.SHAPE.matcher(s).matches()) {
       throw new RepoException(
           f + " does not hold a 64-hex checksum", "run 'targets pull -r " + name + "'");
     }
@@ -319,5 +314,24 @@ public final class Repository {
     AtomicFiles.createPrivateDir(dir);
     AtomicFiles.createPrivateDir(rolesDir());
     AtomicFiles.createPrivateDir(unsignedDir());
+  }
+
+  /**
+   * A role's pretty-printed file form. Classes rather than lambdas and a regular expression
+   * compiled only when used, on root sign's path: a short command pays each lambda's first call
+   * (its bootstrap) and each expression's compilation.
+   */
+  private record PrettyJson(JsonNode json) implements AtomicFiles.Content {
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      MetadataJson.writePretty(json, out);
+    }
+  }
+
+  /** A SHA-256 checksum file's content. */
+  private static final class Hex64 {
+    static final Pattern SHAPE = Pattern.compile("[0-9a-f]{64}");
+
+    private Hex64() {}
   }
 }

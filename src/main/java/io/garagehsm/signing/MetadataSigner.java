@@ -59,19 +59,28 @@ public final class MetadataSigner {
       throw new SigningException(
           s.location() + ": " + reason, "generate an Ed25519 or RSA-2048/3072/4096 key");
     }
-    boolean large = data.length >= PARALLEL_MIN;
-    CompletableFuture<String> digest = later(large, () -> SignatureLog.sha256Hex(data));
+    if (data.length < PARALLEL_MIN) {
+      // small data: digest and check here, without the lambdas below (a lambda's first call costs
+      // a short command its bootstrap)
+      String digest = SignatureLog.sha256Hex(data);
+      byte[] sig = s.sign(data);
+      SignatureMethod method = s.method();
+      boolean ok = method.verify(s.publicKey().publicKey(), data, sig);
+      return new Pending(
+          s,
+          new TufSignature(s.keyId(), method, sig),
+          CompletableFuture.completedFuture(digest),
+          CompletableFuture.completedFuture(ok));
+    }
+    CompletableFuture<String> digest = later(() -> SignatureLog.sha256Hex(data));
     byte[] sig = s.sign(data);
     SignatureMethod method = s.method();
     PublicKey key = s.publicKey().publicKey();
-    CompletableFuture<Boolean> ok = later(large, () -> method.verify(key, data, sig));
+    CompletableFuture<Boolean> ok = later(() -> method.verify(key, data, sig));
     return new Pending(s, new TufSignature(s.keyId(), method, sig), digest, ok);
   }
 
-  private static <T> CompletableFuture<T> later(boolean elsewhere, Supplier<T> work) {
-    if (!elsewhere) {
-      return CompletableFuture.completedFuture(work.get());
-    }
+  private static <T> CompletableFuture<T> later(Supplier<T> work) {
     return CompletableFuture.supplyAsync(
         work,
         r -> {

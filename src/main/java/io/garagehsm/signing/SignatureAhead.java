@@ -4,6 +4,7 @@ import io.garagehsm.metadata.SignatureMethod;
 import io.garagehsm.metadata.TufKey;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
@@ -33,19 +34,31 @@ public final class SignatureAhead {
    * checked there (the check's verdict is remembered, so its turn does not pay it again).
    */
   public static SignatureAhead start(Supplier<FileSigner> load, byte[] data) {
-    FutureTask<Made> task =
-        new FutureTask<>(
-            () -> {
-              FileSigner s = load.get();
-              byte[] sig = s.sign(data);
-              SignatureMethod m = s.method();
-              m.verify(s.publicKey().publicKey(), data, sig);
-              return new Made(s.publicKey(), sig);
-            });
+    FutureTask<Made> task = new FutureTask<>(new Signing(load, data));
     Thread t = new Thread(task, "signature-ahead");
     t.setDaemon(true);
     t.start();
     return new SignatureAhead(data, task);
+  }
+
+  /** Loads, signs and checks (a class, not a lambda: a lambda's first call costs its bootstrap). */
+  private static final class Signing implements Callable<Made> {
+    private final Supplier<FileSigner> load;
+    private final byte[] data;
+
+    Signing(Supplier<FileSigner> load, byte[] data) {
+      this.load = load;
+      this.data = data;
+    }
+
+    @Override
+    public Made call() {
+      FileSigner s = load.get();
+      byte[] sig = s.sign(data);
+      SignatureMethod m = s.method();
+      m.verify(s.publicKey().publicKey(), data, sig);
+      return new Made(s.publicKey(), sig);
+    }
   }
 
   /**

@@ -132,4 +132,37 @@ class RootValidationTest {
       throw new IllegalStateException(e);
     }
   }
+
+  @Test
+  void theKeyIdAndExpiryShapesAcceptWhatTheRegularExpressionsAccepted() {
+    java.util.regex.Pattern keyId = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    java.util.regex.Pattern expires =
+        java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
+    String id = root.publicKey().keyId();
+    List<String> cases =
+        List.of(
+            id,
+            WRONG_ID,
+            id.toUpperCase(java.util.Locale.ROOT),
+            id.substring(1),
+            id + "0",
+            id.substring(1) + "g",
+            id.substring(1) + "\u0660",
+            "",
+            "2030-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2030-01-01T00:00:00.5Z",
+            "2030-01-01T00:00:00",
+            "2030-01-01 00:00:00Z",
+            "2030-01-01T00:00:00z",
+            "20300-01-01T00:00:0Z",
+            "2030-01-01T00:00:0\u0660Z",
+            "2030/01/01T00:00:00Z",
+            " 2030-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z\n");
+    for (String c : cases) {
+      assertEquals(keyId.matcher(c).matches(), RootRole.isKeyId(c), c);
+      assertEquals(expires.matcher(c).matches(), RootRole.isWholeSecondsUtc(c), c);
+    }
+  }
 }

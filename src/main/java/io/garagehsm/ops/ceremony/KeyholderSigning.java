@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Signs with several keys one keyholder at a time: keys on different tokens that are never plugged
@@ -149,11 +150,29 @@ public final class KeyholderSigning {
       String n = names.get(i);
       ahead.add(
           i > 0 && isFileKey(keys, n)
-              ? SignatureAhead.start(
-                  () -> new FileSigner(keys.keyPair(n), keys.privateFile(n).toString()), data)
+              ? SignatureAhead.start(new FileKeyLoad(keys, n), data)
               : null);
     }
     return ahead;
+  }
+
+  /**
+   * Loads a file key on the thread that signs ahead (its parse is kept by the key folder for the
+   * key's turn). A class, not a lambda: a lambda's first call costs a short run its bootstrap.
+   */
+  private static final class FileKeyLoad implements Supplier<FileSigner> {
+    private final KeyDirectory keys;
+    private final String name;
+
+    FileKeyLoad(KeyDirectory keys, String name) {
+      this.keys = keys;
+      this.name = name;
+    }
+
+    @Override
+    public FileSigner get() {
+      return new FileSigner(keys.keyPair(name), keys.privateFile(name).toString());
+    }
   }
 
   /** A bad name is not looked at here: its turn reports it. */
@@ -166,7 +185,8 @@ public final class KeyholderSigning {
   }
 
   private static Optional<String> tokenUri(KeyDirectory keys, String name) {
-    return reference(keys, name).map(TokenReference::uri);
+    Optional<TokenReference> ref = reference(keys, name);
+    return ref.isPresent() ? Optional.of(ref.get().uri()) : Optional.empty();
   }
 
   private static Optional<TokenReference> reference(KeyDirectory keys, String name) {

@@ -42,7 +42,9 @@ public record TranscriptEntry(
     o.put("time", Expiry.format(time));
     o.put("command", command);
     ArrayNode a = o.putArray("args");
-    args.forEach(a::add);
+    for (String arg : args) {
+      a.add(arg);
+    }
     o.put("host", host);
     if (repository == null) {
       o.putNull("repository");

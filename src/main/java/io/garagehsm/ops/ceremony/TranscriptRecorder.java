@@ -38,7 +38,21 @@ public final class TranscriptRecorder {
 
   /** Where the command's signatures are collected. */
   public SignatureLog log() {
-    return signatures::add;
+    return new Collected(signatures);
+  }
+
+  /** Adds to the list (a class, not a lambda: a lambda's first call costs its bootstrap). */
+  private static final class Collected implements SignatureLog {
+    private final List<SignatureRecord> into;
+
+    Collected(List<SignatureRecord> into) {
+      this.into = into;
+    }
+
+    @Override
+    public void signed(SignatureRecord record) {
+      into.add(record);
+    }
   }
 
   /** The signatures made so far. */

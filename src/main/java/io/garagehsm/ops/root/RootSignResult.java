@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * What {@code root sign} did.
@@ -89,11 +88,22 @@ public record RootSignResult(
     }
     b.append("; ")
         .append(
-            thresholds.stream()
-                .map(t -> t.name() + " " + t.counted() + " of " + t.threshold())
-                .collect(Collectors.joining(", ")))
+            // loops, not streams and lambdas, on root sign's path (each lambda's first call costs
+            // a short command its bootstrap)
+            thresholdsLine())
         .append("; saved to ")
         .append(file);
+    return b.toString();
+  }
+
+  private String thresholdsLine() {
+    StringBuilder b = new StringBuilder();
+    for (ThresholdState t : thresholds) {
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      b.append(t.name()).append(' ').append(t.counted()).append(" of ").append(t.threshold());
+    }
     return b.toString();
   }
 
@@ -105,16 +115,22 @@ public record RootSignResult(
     o.put("version", version);
     o.put("expires", Expiry.format(expires));
     ArrayNode keys = o.putArray("signedBy");
-    signedBy.forEach(k -> keys.add(k.toJson()));
+    for (SigningKey k : signedBy) {
+      keys.add(k.toJson());
+    }
     ArrayNode ext = o.putArray("externalSignatures");
-    external.forEach(k -> ext.add(k.toJson()));
+    for (SigningKey k : external) {
+      ext.add(k.toJson());
+    }
     ArrayNode ts = o.putArray("thresholds");
     for (ThresholdState t : thresholds) {
       ObjectNode j = ts.addObject();
       j.put("name", t.name());
       j.put("threshold", t.threshold());
       ArrayNode s = j.putArray("signedBy");
-      t.signedBy().forEach(s::add);
+      for (String k : t.signedBy()) {
+        s.add(k);
+      }
       j.put("met", t.met());
     }
     o.putArray("filesWritten").add(file.toString());

@@ -9,6 +9,7 @@ import io.garagehsm.ops.ExpiryChoice;
 import io.garagehsm.ops.ExternalSignature;
 import io.garagehsm.ops.OperationContext;
 import io.garagehsm.ops.OperationException;
+import io.garagehsm.ops.Progress;
 import io.garagehsm.ops.SigningKey;
 import io.garagehsm.ops.ceremony.KeyholderSigning;
 import io.garagehsm.ops.ceremony.Threshold;
@@ -22,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -106,15 +109,11 @@ public final class RootSigning {
                 local,
                 new KeyholderSigning.Keyholders(
                     r.keys(),
-                    n -> {
-                      Signer s = ops.signers().open(r.keys(), n);
-                      used.add(SigningKey.of(n, s));
-                      return s;
-                    },
+                    new Opener(r, used),
                     tokenPresent,
                     prompter,
-                    ops.progress()::info),
-                md -> Threshold.progress(needed, md.signatures(), md.canonicalSigned()));
+                    new Info(ops.progress())),
+                new ThresholdProgress(needed));
       }
       warnThresholds(finalRoot, previous, out);
       r.writeSignedRole("root", out);
@@ -125,6 +124,55 @@ public final class RootSigning {
           external,
           RootSignResult.states(needed, out),
           r.signedFile("root"));
+    }
+  }
+
+  // classes rather than lambdas: each lambda's first call costs a short run its bootstrap, and a
+  // class spun at run time when the archive lacks it
+
+  /** Opens a key through the context's signers and remembers it as used. */
+  private final class Opener implements Function<String, Signer> {
+    private final Repository repo;
+    private final List<SigningKey> used;
+
+    Opener(Repository repo, List<SigningKey> used) {
+      this.repo = repo;
+      this.used = used;
+    }
+
+    @Override
+    public Signer apply(String name) {
+      Signer s = ops.signers().open(repo.keys(), name);
+      used.add(SigningKey.of(name, s));
+      return s;
+    }
+  }
+
+  /** Progress lines. */
+  private static final class Info implements Consumer<String> {
+    private final Progress progress;
+
+    Info(Progress progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void accept(String line) {
+      progress.info(line);
+    }
+  }
+
+  /** The thresholds after a signature. */
+  private static final class ThresholdProgress implements Function<SignedMetadata, String> {
+    private final List<Threshold> needed;
+
+    ThresholdProgress(List<Threshold> needed) {
+      this.needed = needed;
+    }
+
+    @Override
+    public String apply(SignedMetadata md) {
+      return Threshold.progress(needed, md.signatures(), md.canonicalSigned());
     }
   }
 
