@@ -21,11 +21,31 @@ public final class SignedMetadata {
   private final ObjectNode signed;
   private final List<TufSignature> signatures;
   private final ObjectNode extra;
+  // the canonical bytes of a small signed tree, made once and shared by the envelopes around the
+  // same tree (root sign asks for them about eight times: each signer, each threshold report, each
+  // verification); a large tree is encoded per call, so no envelope holds a second copy of it
+  private final CanonicalBytes canonical;
+
+  /** Canonical bytes made once per signed tree (below {@link #CACHED_MAX}). */
+  private static final class CanonicalBytes {
+    private volatile byte[] bytes;
+  }
+
+  private static final int CACHED_MAX = 1 << 20;
 
   private SignedMetadata(ObjectNode signed, List<TufSignature> signatures, ObjectNode extra) {
+    this(signed, signatures, extra, new CanonicalBytes());
+  }
+
+  private SignedMetadata(
+      ObjectNode signed,
+      List<TufSignature> signatures,
+      ObjectNode extra,
+      CanonicalBytes canonical) {
     this.signed = signed;
     this.signatures = List.copyOf(signatures);
     this.extra = extra;
+    this.canonical = canonical;
   }
 
   /**
@@ -87,7 +107,15 @@ public final class SignedMetadata {
 
   /** The canonical bytes that signatures cover. */
   public byte[] canonicalSigned() {
-    return CanonicalJson.encode(signed);
+    byte[] b = canonical.bytes;
+    if (b == null) {
+      b = CanonicalJson.encode(signed);
+      if (b.length >= CACHED_MAX) {
+        return b;
+      }
+      canonical.bytes = b;
+    }
+    return b.clone(); // callers may change theirs
   }
 
   /** {@code _type} as written. */
@@ -110,12 +138,12 @@ public final class SignedMetadata {
       }
     }
     list.add(sig);
-    return new SignedMetadata(signed, list, extra);
+    return new SignedMetadata(signed, list, extra, canonical);
   }
 
   /** Same signatures, new signed content (callers re-sign afterwards). */
   public SignedMetadata withoutSignatures() {
-    return new SignedMetadata(signed, List.of(), extra);
+    return new SignedMetadata(signed, List.of(), extra, canonical);
   }
 
   /** {@code {"signatures": […], "signed": {…}}} plus any unknown top-level fields. */
