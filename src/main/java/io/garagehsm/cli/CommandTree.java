@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
@@ -46,9 +45,9 @@ final class CommandTree {
    * Adds the subcommands of {@code top} (the {@link GarageHsmCommand}) that {@code args} can reach,
    * level by level: all of a level, or the one named. Null {@code args}: the whole tree.
    */
-  static void addSubcommands(CommandLine top, String[] args) {
+  static void addSubcommands(CommandLine top, String[] args, boolean generatedModel) {
     List<CommandSpec> above = new ArrayList<>();
-    add(top, GarageHsmCommand.SUBCOMMANDS, args, 0, above);
+    add(top, GarageHsmCommand.SUBCOMMANDS, args, 0, above, generatedModel);
   }
 
   /**
@@ -56,7 +55,12 @@ final class CommandTree {
    * {@code above} holds the commands above the group (their inherited options are accepted here).
    */
   private static void add(
-      CommandLine group, List<Class<?>> subs, String[] args, int from, List<CommandSpec> above) {
+      CommandLine group,
+      List<Class<?>> subs,
+      String[] args,
+      int from,
+      List<CommandSpec> above,
+      boolean generatedModel) {
     Choice choice =
         args == null ? Choice.ALL : choose(group.getCommandSpec(), above, subs, args, from);
     if (choice == Choice.NONE) {
@@ -67,10 +71,13 @@ final class CommandTree {
       if (choice.only != null && c != choice.only) {
         continue;
       }
-      CommandLine sub = new CommandLine(c, group.getFactory()); // as from the annotation
+      // as picocli builds a subcommand named in an annotation, from the generated model if any
+      CommandLine sub =
+          new CommandLine(
+              CommandModel.of(c, group.getFactory(), generatedModel), group.getFactory());
       List<Class<?>> subSubs = GROUPS.get(c);
       if (subSubs != null) {
-        add(sub, subSubs, choice.only == null ? null : args, choice.next, above);
+        add(sub, subSubs, choice.only == null ? null : args, choice.next, above, generatedModel);
       }
       group.addSubcommand(sub);
     }
@@ -110,8 +117,7 @@ final class CommandTree {
         continue;
       }
       for (Class<?> c : subs) {
-        Command cmd = c.getAnnotation(Command.class);
-        if (cmd.name().equals(a) || List.of(cmd.aliases()).contains(a)) {
+        if (CommandModel.answersTo(c, a)) {
           return versionOnly ? Choice.ALL : new Choice(c, i + 1);
         }
       }

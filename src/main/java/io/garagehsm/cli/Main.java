@@ -112,14 +112,26 @@ public final class Main {
 
   /** The command tree a command line needs (only the branch it names; null: all). */
   static CommandLine commandLine(CliContext ctx, String[] commandLine) {
+    return commandLine(ctx, commandLine, true);
+  }
+
+  /**
+   * The command tree a command line needs, its model generated at build time ({@link CommandModel})
+   * or, with {@code generatedModel} false, read by picocli's reflection (the reference that tests
+   * compare the generated model with).
+   */
+  static CommandLine commandLine(CliContext ctx, String[] commandLine, boolean generatedModel) {
     if (System.getProperty(CONVERTER_EXCLUDES) == null) {
       System.setProperty(CONVERTER_EXCLUDES, UNUSED_CONVERTERS);
     }
     if (System.getProperty(NO_CLOSURES) == null) {
       System.setProperty(NO_CLOSURES, "true");
     }
-    CommandLine cl = new CommandLine(new GarageHsmCommand(ctx), new Factory(ctx));
-    CommandTree.addSubcommands(cl, commandLine);
+    Factory factory = new Factory(ctx);
+    CommandLine cl =
+        new CommandLine(
+            CommandModel.of(new GarageHsmCommand(ctx), factory, generatedModel), factory);
+    CommandTree.addSubcommands(cl, commandLine, generatedModel);
     cl.setOut(new java.io.PrintWriter(ctx.out(), true));
     cl.setErr(new java.io.PrintWriter(ctx.err(), true));
     cl.setCaseInsensitiveEnumValuesAllowed(false);
