@@ -43,6 +43,8 @@ final class TargetsScan {
   private final byte[] b;
   private final int end;
   private int pos;
+  private int parallelMin = PARALLEL_SCAN_MIN;
+  private boolean split;
   private long whitespace;
 
   /** Value ranges of {@link #FIELDS}: from (inclusive), to (exclusive); -1 when absent. */
@@ -76,7 +78,13 @@ final class TargetsScan {
 
   /** Reads {@code b}; null when it is not in the subset described above (Jackson must read it). */
   static TargetsScan scan(byte[] b) {
+    return scan(b, PARALLEL_SCAN_MIN);
+  }
+
+  /** {@link #scan}, with a second thread from targets of {@code parallelMin} bytes (tests). */
+  static TargetsScan scan(byte[] b, int parallelMin) {
     TargetsScan s = new TargetsScan(b);
+    s.parallelMin = parallelMin;
     try {
       s.document();
       if (s.canonicalSize > Integer.MAX_VALUE - 1024) {
@@ -164,35 +172,45 @@ final class TargetsScan {
       pos++;
       return;
     }
-    while (true) {
-      int nf = string();
-      int nt = pos - 1;
-      if (nt == nf || nt - nf > MAX_NAME || hasDotDot(nf, nt)) {
-        throw OUTSIDE; // TargetsRole.checkFilename refuses it
+    SecondHalf second = SecondHalf.start(this);
+    try {
+      while (true) {
+        if (second != null && pos >= second.from) {
+          if (pos == second.from) {
+            adopt(second); // here in the state the second thread started in: its members follow
+            second = null;
+            return;
+          }
+          second.cancel(); // its start was not a member of targets after all
+          second = null;
+        }
+        member();
+        ws();
+        if (b[pos] == ',') {
+          pos++;
+          ws();
+          continue;
+        }
+        expect('}');
+        return;
       }
-      ws();
-      expect(':');
-      ws();
-      long ws0 = whitespace;
-      int from = pos;
-      item();
-      if (count == nameFrom.length) {
-        int l = count * 2;
-        nameFrom = java.util.Arrays.copyOf(nameFrom, l);
-        nameTo = java.util.Arrays.copyOf(nameTo, l);
-        itemFrom = java.util.Arrays.copyOf(itemFrom, l);
-        itemTo = java.util.Arrays.copyOf(itemTo, l);
-        canonicalLength = java.util.Arrays.copyOf(canonicalLength, l);
+    } finally {
+      if (second != null) {
+        second.cancel();
       }
-      nameFrom[count] = nf;
-      nameTo[count] = nt;
-      itemFrom[count] = from;
-      itemTo[count] = pos;
-      count++;
-      // "name":item, without the item's whitespace (and a comma between members)
-      long size = (nt - nf) + 3 + (pos - from) - (whitespace - ws0);
-      canonicalLength[count - 1] = (int) size;
-      canonicalSize += size + 1;
+    }
+  }
+
+  /**
+   * The members of targets from {@link #pos} (a member's name) through the closing brace: what
+   * {@link #targets} does from there.
+   */
+  private void membersToEnd(SecondHalf half) {
+    for (int n = 1; ; n++) {
+      if ((n & 1023) == 0 && half.cancelled) {
+        throw OUTSIDE; // nobody waits for this result
+      }
+      member();
       ws();
       if (b[pos] == ',') {
         pos++;
@@ -202,6 +220,197 @@ final class TargetsScan {
       expect('}');
       return;
     }
+  }
+
+  /** Takes the second thread's members, which follow this thread's, and its end. */
+  private void adopt(SecondHalf half) {
+    TargetsScan t = half.join();
+    int n = count + t.count;
+    if (n > nameFrom.length) {
+      nameFrom = java.util.Arrays.copyOf(nameFrom, n);
+      nameTo = java.util.Arrays.copyOf(nameTo, n);
+      itemFrom = java.util.Arrays.copyOf(itemFrom, n);
+      itemTo = java.util.Arrays.copyOf(itemTo, n);
+      canonicalLength = java.util.Arrays.copyOf(canonicalLength, n);
+    }
+    System.arraycopy(t.nameFrom, 0, nameFrom, count, t.count);
+    System.arraycopy(t.nameTo, 0, nameTo, count, t.count);
+    System.arraycopy(t.itemFrom, 0, itemFrom, count, t.count);
+    System.arraycopy(t.itemTo, 0, itemTo, count, t.count);
+    System.arraycopy(t.canonicalLength, 0, canonicalLength, count, t.count);
+    count = n;
+    canonicalSize += t.canonicalSize;
+    pos = t.pos;
+    split = true;
+  }
+
+  /** Whether a second thread scanned part of the targets (tests). */
+  boolean split() {
+    return split;
+  }
+
+  /** One member of targets: {@code "name" : item}, recorded. */
+  private void member() {
+    int nf = string();
+    int nt = pos - 1;
+    if (nt == nf || nt - nf > MAX_NAME || hasDotDot(nf, nt)) {
+      throw OUTSIDE; // TargetsRole.checkFilename refuses it
+    }
+    ws();
+    expect(':');
+    ws();
+    long ws0 = whitespace;
+    int from = pos;
+    item();
+    if (count == nameFrom.length) {
+      int l = count * 2;
+      nameFrom = java.util.Arrays.copyOf(nameFrom, l);
+      nameTo = java.util.Arrays.copyOf(nameTo, l);
+      itemFrom = java.util.Arrays.copyOf(itemFrom, l);
+      itemTo = java.util.Arrays.copyOf(itemTo, l);
+      canonicalLength = java.util.Arrays.copyOf(canonicalLength, l);
+    }
+    nameFrom[count] = nf;
+    nameTo[count] = nt;
+    itemFrom[count] = from;
+    itemTo[count] = pos;
+    count++;
+    // "name":item, without the item's whitespace (and a comma between members)
+    long size = (nt - nf) + 3 + (pos - from) - (whitespace - ws0);
+    canonicalLength[count - 1] = (int) size;
+    canonicalSize += size + 1;
+  }
+
+  /** From this many bytes of targets on, a second thread scans the second half. */
+  private static final int PARALLEL_SCAN_MIN = 1 << 20;
+
+  /**
+   * The scan of the second half of a large targets object on a second thread. It starts at what
+   * looks like a member's name ({@code }, "name" : { "hashes"}) after the middle; the first thread
+   * takes its result only when its own scan arrives exactly there, between two members of targets,
+   * which is the state the second one assumed; since the scan's outcome from there depends on
+   * nothing else, the result is the same as one thread's, failures included. Anywhere else (the
+   * pattern was inside a target's custom value) the second thread is stopped and its work ignored.
+   */
+  private static final class SecondHalf implements Runnable {
+    final int from;
+    private final TargetsScan scan;
+    private final Thread thread;
+    volatile boolean cancelled;
+    private boolean outside;
+    private Throwable failure;
+
+    private SecondHalf(byte[] b, int from) {
+      this.from = from;
+      this.scan = new TargetsScan(b);
+      scan.pos = from;
+      this.thread = new Thread(this, "scan-targets");
+      thread.setDaemon(true);
+    }
+
+    static SecondHalf start(TargetsScan s) {
+      if (s.end - s.pos < s.parallelMin || Runtime.getRuntime().availableProcessors() < 2) {
+        return null;
+      }
+      int at = memberAfter(s.b, s.pos + (s.end - s.pos) / 2, s.end);
+      if (at < 0) {
+        return null;
+      }
+      SecondHalf h = new SecondHalf(s.b, at);
+      h.thread.start();
+      return h;
+    }
+
+    @Override
+    public void run() {
+      try {
+        scan.membersToEnd(this);
+      } catch (Outside | ArrayIndexOutOfBoundsException e) {
+        outside = true;
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+    }
+
+    void cancel() {
+      cancelled = true;
+    }
+
+    /** The finished scan; throws what one thread would have thrown from {@link #from}. */
+    TargetsScan join() {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          thread.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // the result is needed; the flag is kept for the caller
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (failure instanceof RuntimeException r) {
+        throw r;
+      } else if (failure instanceof Error e) {
+        throw e;
+      }
+      if (outside) {
+        throw OUTSIDE;
+      }
+      return scan;
+    }
+  }
+
+  /**
+   * The opening quote of the first {@code "name" : { "hashes"} that follows {@code }} and {@code ,}
+   * (whitespace anywhere between) in the MiB after {@code at}, or -1.
+   */
+  static int memberAfter(byte[] b, int at, int end) {
+    int limit = Math.min(end, at + (1 << 20));
+    for (int i = at; i < limit; i++) {
+      if (b[i] != '}') {
+        continue;
+      }
+      int p = skipWs(b, i + 1, end);
+      if (p >= end || b[p] != ',') {
+        continue;
+      }
+      p = skipWs(b, p + 1, end);
+      if (p >= end || b[p] != '"') {
+        continue;
+      }
+      int q = p + 1;
+      while (q < end && q - p <= MAX_NAME && b[q] != '"') {
+        q++;
+      }
+      if (q >= end || b[q] != '"') {
+        continue;
+      }
+      int r = skipWs(b, q + 1, end);
+      if (r >= end || b[r] != ':') {
+        continue;
+      }
+      r = skipWs(b, r + 1, end);
+      if (r >= end || b[r] != '{') {
+        continue;
+      }
+      r = skipWs(b, r + 1, end);
+      if (r + HASHES.length <= end
+          && java.util.Arrays.equals(b, r, r + HASHES.length, HASHES, 0, HASHES.length)) {
+        return p;
+      }
+    }
+    return -1;
+  }
+
+  private static final byte[] HASHES = ascii("\"hashes\"");
+
+  private static int skipWs(byte[] b, int p, int end) {
+    while (p < end && (b[p] == ' ' || b[p] == '\n' || b[p] == '\r' || b[p] == '\t')) {
+      p++;
+    }
+    return p;
   }
 
   /** A target item in re-encoded form: {@code {"hashes":{…strings},"length":n[,"custom":v]}}. */
@@ -222,7 +431,7 @@ final class TargetsScan {
       int n = 0;
       while (true) {
         int hf = string();
-        m = remember(members, m, 2, n, hf, pos - 1, 0);
+        m = remember(members, m, 2, n, hf, pos - 1, 0, 0);
         n++;
         ws();
         expect(':');
@@ -289,7 +498,7 @@ final class TargetsScan {
         int n = 0;
         while (true) {
           int kf = string();
-          m = remember(members, m, depth, n, kf, pos - 1, 0);
+          m = remember(members, m, depth, n, kf, pos - 1, 0, 0);
           n++;
           ws();
           expect(':');
@@ -335,23 +544,31 @@ final class TargetsScan {
 
   /** A string of printable ASCII without escapes; returns where its content starts. */
   private int string() {
-    if (b[pos] != '"') {
+    // locals, not fields, in the loops of this class: C1 (the launcher's only compiler) keeps
+    // them in registers, and reloads and stores a field on every byte
+    byte[] b = this.b;
+    int p = pos;
+    if (b[p] != '"') {
       throw OUTSIDE;
     }
-    int from = ++pos;
+    int from = ++p;
     while (true) {
-      byte c = b[pos];
+      byte c = b[p];
+      if (c > '"' && c < 0x7f && c != '\\') {
+        p++; // the usual byte first (non-ASCII bytes are negative)
+        continue;
+      }
       if (c == '"') {
-        if (pos - from > MAX_STRING) {
+        if (p - from > MAX_STRING) {
           throw OUTSIDE;
         }
-        pos++;
+        pos = p + 1;
         return from;
       }
       if (c < 0x20 || c > 0x7e || c == '\\') {
         throw OUTSIDE; // escapes, controls, DEL, non-ASCII: Jackson reads these
       }
-      pos++;
+      p++;
     }
   }
 
@@ -398,16 +615,21 @@ final class TargetsScan {
   }
 
   private void ws() {
-    int p = pos;
+    byte[] b = this.b;
+    int end = this.end;
+    int from = pos;
+    int p = from;
     while (p < end) {
       byte c = b[p];
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      if (c > ' ' || (c != ' ' && c != '\n' && c != '\r' && c != '\t')) {
         break;
       }
       p++;
     }
-    whitespace += p - pos;
-    pos = p;
+    if (p != from) {
+      whitespace += p - from;
+      pos = p;
+    }
   }
 
   private void expect(char c) {
@@ -449,34 +671,42 @@ final class TargetsScan {
 
   /**
    * The member array of {@code depth} in {@code members} (the scan's and the pretty writer's each
-   * keep their own, since they run side by side): key from, key to, value from per member.
+   * keep their own, since they run side by side): key from, key to, value from, value to per member
+   * (the scan leaves the value's range 0).
    */
   private static int[] scratch(int[][] members, int depth) {
     int[] m = members[depth];
     if (m == null) {
-      m = new int[3 * 16];
+      m = new int[4 * 16];
       members[depth] = m;
     }
     return m;
   }
 
   private static int[] remember(
-      int[][] members, int[] m, int depth, int n, int kf, int kt, int vf) {
-    if (3 * n + 3 > m.length) {
+      int[][] members, int[] m, int depth, int n, int kf, int kt, int vf, int vt) {
+    if (4 * n + 4 > m.length) {
       m = java.util.Arrays.copyOf(m, m.length * 2);
       members[depth] = m;
     }
-    m[3 * n] = kf;
-    m[3 * n + 1] = kt;
-    m[3 * n + 2] = vf;
+    m[4 * n] = kf;
+    m[4 * n + 1] = kt;
+    m[4 * n + 2] = vf;
+    m[4 * n + 3] = vt;
     return m;
   }
 
   /** Refuses duplicate keys among the first {@code n} members (Jackson's strict check). */
   private void unique(int[] m, int n) {
+    byte[] b = this.b;
     for (int i = 1; i < n; i++) {
+      int fi = m[4 * i];
+      int li = m[4 * i + 1] - fi;
       for (int j = 0; j < i; j++) {
-        if (same(m[3 * i], m[3 * i + 1], m[3 * j], m[3 * j + 1])) {
+        int fj = m[4 * j];
+        // length and first byte before the whole comparison (an empty key's "first byte" is its
+        // closing quote, the same for both)
+        if (m[4 * j + 1] - fj == li && b[fi] == b[fj] && same(fi, fi + li, fj, fj + li)) {
           throw OUTSIDE;
         }
       }
@@ -485,33 +715,46 @@ final class TargetsScan {
 
   // ---- sorting and the canonical pass
 
-  /** Per target: its name's first 8 bytes, big-endian, zero-padded (names have no zero bytes). */
-  private long[] prefix;
+  /** The sort keys per name: its first {@link #KEY_BYTES} bytes as longs. */
+  private static final int KEY_WORDS = 3;
+
+  private static final int KEY_BYTES = 8 * KEY_WORDS;
+
+  /**
+   * Per target ({@link #KEY_WORDS} longs each): its name's first {@link #KEY_BYTES} bytes,
+   * big-endian, zero-padded (names have no zero bytes), so that most comparisons of names that
+   * share a long prefix ("app-firmware-1.62.7") are two or three comparisons of longs.
+   */
+  private long[] keys;
 
   private void sortTargets() {
     int[] idx = new int[count];
-    prefix = new long[count];
+    byte[] b = this.b;
+    long[] k = new long[KEY_WORDS * count];
     for (int i = 0; i < count; i++) {
       idx[i] = i;
-      long k = 0;
       int from = nameFrom[i];
       int len = nameTo[i] - from;
-      for (int j = 0; j < 8; j++) {
-        k = (k << 8) | (j < len ? b[from + j] & 0xff : 0);
+      for (int w = 0; w < KEY_WORDS; w++) {
+        long x = 0;
+        int at = from + 8 * w;
+        int n = Math.min(8, len - 8 * w);
+        for (int j = 0; j < 8; j++) {
+          x = (x << 8) | (j < n ? b[at + j] & 0xff : 0);
+        }
+        k[KEY_WORDS * i + w] = x;
       }
-      prefix[i] = k;
     }
+    keys = k;
     int[] tmp = new int[count];
     mergeSort(idx, tmp, 0, count);
     for (int i = 1; i < count; i++) {
-      int x = idx[i - 1];
-      int y = idx[i];
-      if (same(nameFrom[x], nameTo[x], nameFrom[y], nameTo[y])) {
+      if (byName(idx[i - 1], idx[i]) == 0) {
         throw OUTSIDE; // a duplicate filename
       }
     }
     sorted = idx;
-    prefix = null;
+    keys = null;
   }
 
   private void mergeSort(int[] a, int[] tmp, int from, int to) {
@@ -545,19 +788,25 @@ final class TargetsScan {
     }
   }
 
-  /** String order of two targets' names (bytes: printable ASCII), by prefix first. */
+  /** String order of two targets' names (bytes: printable ASCII), by their keys first. */
   private int byName(int x, int y) {
-    long px = prefix[x];
-    long py = prefix[y];
-    if (px != py) {
-      return px < py ? -1 : 1; // the top byte is ASCII: signed order is unsigned order
+    long[] k = keys;
+    int kx = KEY_WORDS * x;
+    int ky = KEY_WORDS * y;
+    for (int w = 0; w < KEY_WORDS; w++) {
+      long px = k[kx + w];
+      long py = k[ky + w];
+      if (px != py) {
+        return px < py ? -1 : 1; // the top byte is ASCII: signed order is unsigned order
+      }
     }
     int ax = nameFrom[x];
     int ay = nameFrom[y];
     int lx = nameTo[x] - ax;
     int ly = nameTo[y] - ay;
     int n = Math.min(lx, ly);
-    for (int i = 8; i < n; i++) {
+    byte[] b = this.b;
+    for (int i = KEY_BYTES; i < n; i++) {
       int d = b[ax + i] - b[ay + i];
       if (d != 0) {
         return d;
@@ -716,15 +965,20 @@ final class TargetsScan {
       }
       out[at++] = '{';
       if (custom >= 0) {
-        ascii("\"custom\":");
+        put(CUSTOM_KEY);
         value(custom, 3);
         out[at++] = ',';
       }
-      ascii("\"hashes\":");
+      put(HASHES_KEY);
       value(hashes, 2);
-      ascii(",\"length\":");
+      put(LENGTH_KEY);
       copy(length, lengthTo);
       out[at++] = '}';
+    }
+
+    private void put(byte[] bytes) {
+      System.arraycopy(bytes, 0, out, at, bytes.length);
+      at += bytes.length;
     }
 
     /** Writes the canonical form of the value at {@code p}; leaves {@link #pos} at its end. */
@@ -743,9 +997,10 @@ final class TargetsScan {
             ws();
             pos++; // ':'
             ws();
-            m = remember(members, m, depth, n, kf, kt, pos);
-            n++;
+            int vf = pos;
             skipPlain();
+            m = remember(members, m, depth, n, kf, kt, vf, pos);
+            n++;
             ws();
             if (b[pos] == ',') {
               pos++;
@@ -759,11 +1014,15 @@ final class TargetsScan {
             if (i > 0) {
               out[at++] = ',';
             }
-            out[at++] = '"';
-            copy(m[3 * i], m[3 * i + 1]);
-            out[at++] = '"';
+            copy(m[4 * i] - 1, m[4 * i + 1] + 1); // the key with its quotes (no escapes)
             out[at++] = ':';
-            value(m[3 * i + 2], depth + 1);
+            int vf = m[4 * i + 2];
+            byte c = b[vf];
+            if (c == '{' || c == '[') {
+              value(vf, depth + 1);
+            } else {
+              copy(vf, m[4 * i + 3]); // a string, number or literal: its bytes, walked once
+            }
           }
           out[at++] = '}';
           pos = close;
@@ -798,19 +1057,19 @@ final class TargetsScan {
     /** Insertion sort of members by key (objects in targets are small). */
     private void sortMembers(int[] m, int n) {
       for (int i = 1; i < n; i++) {
-        int kf = m[3 * i];
-        int kt = m[3 * i + 1];
-        int vf = m[3 * i + 2];
+        int kf = m[4 * i];
+        int kt = m[4 * i + 1];
+        int vf = m[4 * i + 2];
+        int vt = m[4 * i + 3];
         int j = i - 1;
-        while (j >= 0 && s.compare(m[3 * j], m[3 * j + 1], kf, kt) > 0) {
-          m[3 * j + 3] = m[3 * j];
-          m[3 * j + 4] = m[3 * j + 1];
-          m[3 * j + 5] = m[3 * j + 2];
+        while (j >= 0 && s.compare(m[4 * j], m[4 * j + 1], kf, kt) > 0) {
+          System.arraycopy(m, 4 * j, m, 4 * j + 4, 4);
           j--;
         }
-        m[3 * j + 3] = kf;
-        m[3 * j + 4] = kt;
-        m[3 * j + 5] = vf;
+        m[4 * j + 4] = kf;
+        m[4 * j + 5] = kt;
+        m[4 * j + 6] = vf;
+        m[4 * j + 7] = vt;
       }
     }
 
@@ -862,34 +1121,40 @@ final class TargetsScan {
     }
 
     private void ws() {
-      while (pos < end) {
-        byte c = b[pos];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-          return;
+      byte[] b = this.b;
+      int end = this.end;
+      int p = pos;
+      while (p < end) {
+        byte c = b[p];
+        if (c > ' ' || (c != ' ' && c != '\n' && c != '\r' && c != '\t')) {
+          break;
         }
-        pos++;
+        p++;
       }
+      pos = p;
     }
 
     /** Skips a value (strings have no escapes). */
     private void skipPlain() {
-      switch (b[pos]) {
+      byte[] b = this.b;
+      int p = pos;
+      switch (b[p]) {
         case '"' -> {
-          pos++;
-          while (b[pos] != '"') {
-            pos++;
+          p++;
+          while (b[p] != '"') {
+            p++;
           }
-          pos++;
+          p++;
         }
         case '{', '[' -> {
           int level = 0;
           do {
-            byte c = b[pos++];
+            byte c = b[p++];
             if (c == '"') {
-              while (b[pos] != '"') {
-                pos++;
+              while (b[p] != '"') {
+                p++;
               }
-              pos++;
+              p++;
             } else if (c == '{' || c == '[') {
               level++;
             } else if (c == '}' || c == ']') {
@@ -898,29 +1163,36 @@ final class TargetsScan {
           } while (level > 0);
         }
         default -> {
-          while (pos < end) {
-            byte c = b[pos];
+          int end = this.end;
+          while (p < end) {
+            byte c = b[p];
             if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r'
                 || c == '\t') {
-              return;
+              break;
             }
-            pos++;
+            p++;
           }
         }
       }
+      pos = p;
     }
 
     private void copy(int from, int to) {
       System.arraycopy(b, from, out, at, to - from);
       at += to - from;
     }
-
-    private void ascii(String str) {
-      for (int i = 0; i < str.length(); i++) {
-        out[at++] = (byte) str.charAt(i);
-      }
-    }
   }
+
+  private static final byte[] CUSTOM_KEY = ascii("\"custom\":");
+  private static final byte[] HASHES_KEY = ascii("\"hashes\":");
+  private static final byte[] LENGTH_KEY = ascii(",\"length\":");
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** A line break and the indentation of the levels that targets have (up to 15). */
+  private static final byte[] LINE_BREAK = ascii("\n" + " ".repeat(30));
 
   /** A buffered sink with line breaks and indentation. */
   private static final class Pretty {
@@ -953,11 +1225,17 @@ final class TargetsScan {
     }
 
     void indent(int level) throws IOException {
-      if (2 * level + 1 > buf.length - n) {
+      int len = 2 * level + 1;
+      if (len > buf.length - n) {
         flush();
       }
+      if (len <= LINE_BREAK.length) {
+        System.arraycopy(LINE_BREAK, 0, buf, n, len);
+        n += len;
+        return;
+      }
       buf[n++] = '\n';
-      for (int i = 0; i < 2 * level; i++) {
+      for (int i = 1; i < len; i++) {
         buf[n++] = ' ';
       }
     }

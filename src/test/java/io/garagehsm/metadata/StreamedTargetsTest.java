@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -167,6 +168,91 @@ class StreamedTargetsTest {
     for (int seed = 1; seed <= 3; seed++) {
       byte[] file = MetadataJson.pretty(TargetsFixture.unsignedTargets(counts[seed - 1], seed));
       assertTrue(sameAsTree(file, 2, Instant.parse("2027-12-31T00:00:00Z")), "scanned");
+    }
+  }
+
+  @Test
+  void aScanSplitBetweenTwoThreadsEqualsOneThreadsScanWhateverTheInput() throws IOException {
+    List<String> inputs = new ArrayList<>();
+    accepted().forEach(inputs::add);
+    scannable().forEach(inputs::add);
+    notScannable().forEach(inputs::add);
+    refused().forEach(inputs::add);
+    for (String json : inputs) {
+      sameSplitOrNot(json.getBytes(StandardCharsets.UTF_8)); // small: split wherever it can
+    }
+    String big =
+        new String(
+            MetadataJson.pretty(TargetsFixture.unsignedTargets(3000, 4)), StandardCharsets.UTF_8);
+    assertTrue(sameSplitOrNot(big.getBytes(StandardCharsets.UTF_8)), "split");
+    int last = big.lastIndexOf("\"length\" : ");
+    // a bad target in the second half: both refuse it (Jackson's path words the error)
+    String bad = big.substring(0, last) + "\"length\" : -" + big.substring(last + 11);
+    assertNull(TargetsScan.scan(bad.getBytes(StandardCharsets.UTF_8), 0));
+    refusedAsByTheTreePath(bad);
+    // the first target's name again in the second half: the duplicate is still found
+    int first = big.indexOf('"', big.indexOf("\"targets\" : {") + 13);
+    String name = big.substring(first, big.indexOf('"', first + 1) + 1);
+    int lastName = big.lastIndexOf("\n    \"") + 5;
+    String dup =
+        big.substring(0, lastName) + name + big.substring(big.indexOf('"', lastName + 1) + 1);
+    assertNull(TargetsScan.scan(dup.getBytes(StandardCharsets.UTF_8), 0));
+    refusedAsByTheTreePath(dup);
+    // what looks like a member after the middle is inside the first target's custom value
+    String inside =
+        HEAD
+            + "\"targets\":{\"a\":{\"hashes\":{},\"length\":1,\"custom\":{\"pad\":\""
+            + "p".repeat(30_000)
+            + "\",\"x\":{},\"y\":{\"hashes\":{},\"length\":2}}},\"b\":"
+            + ITEM
+            + "}}";
+    assertFalse(sameSplitOrNot(inside.getBytes(StandardCharsets.UTF_8)), "not split");
+    assertTrue(sameAsTree(inside.getBytes(StandardCharsets.UTF_8), 4, LATER), "scanned");
+    // the middle after targets (a large delegations object): one thread
+    String after =
+        HEAD
+            + "\"targets\":{\"a\":"
+            + ITEM
+            + "},\"delegations\":{\"keys\":{},\"roles\":[{\"pad\":\""
+            + "q".repeat(30_000)
+            + "\"},{\"x\":{},\"y\":{\"hashes\":{}}}]}}";
+    assertFalse(sameSplitOrNot(after.getBytes(StandardCharsets.UTF_8)), "not split");
+  }
+
+  /** The scan with and without a second thread gives the same bytes (or both refuse). */
+  private static boolean sameSplitOrNot(byte[] file) throws IOException {
+    TargetsScan one = TargetsScan.scan(file, Integer.MAX_VALUE);
+    TargetsScan two = TargetsScan.scan(file, 0);
+    assertEquals(scanOutput(one), scanOutput(two), new String(file, StandardCharsets.UTF_8));
+    assertFalse(one != null && one.split());
+    return two != null && two.split();
+  }
+
+  private static String scanOutput(TargetsScan s) throws IOException {
+    if (s == null) {
+      return null;
+    }
+    byte[] canonical = new byte[(int) s.canonicalSize()];
+    s.writeCanonical(canonical, 0);
+    ByteArrayOutputStream pretty = new ByteArrayOutputStream();
+    s.writeTargets(pretty);
+    return new String(canonical, StandardCharsets.US_ASCII)
+        + "\n"
+        + pretty.toString(StandardCharsets.US_ASCII);
+  }
+
+  /** The streaming path refuses the file with the tree path's error (read once and twice). */
+  private void refusedAsByTheTreePath(String json) throws IOException {
+    Path f = dir.resolve("targets.json");
+    Files.writeString(f, json, StandardCharsets.UTF_8);
+    MetadataException tree =
+        assertThrows(
+            MetadataException.class, () -> TargetsRole.of(MetadataJson.read(f), f.toString()));
+    for (boolean once : new boolean[] {true, false}) {
+      MetadataException streamed =
+          assertThrows(MetadataException.class, () -> StreamedTargets.read(f, once));
+      assertEquals(tree.getMessage(), streamed.getMessage());
+      assertEquals(tree.hint(), streamed.hint());
     }
   }
 
