@@ -134,31 +134,63 @@ public enum SignatureMethod {
   }
 
   private boolean check(PublicKey key, byte[] data, byte[] sig) {
+    return prepare(key, data).verify(sig);
+  }
+
+  /**
+   * A check of a signature over {@code data} by {@code key} that reads the data now and takes the
+   * signature later: for large data, the check's own pass over the message (Ed25519 copies it,
+   * RSA-PSS hashes it) runs while the signature is being made. Same verdicts as {@link #verify}.
+   */
+  public PreparedCheck prepare(PublicKey key, byte[] data) {
     try {
       Signature s;
       switch (this) {
         case RSASSA_PSS_SHA256 -> {
           if (!"RSA".equals(key.getAlgorithm())) {
-            return false;
+            return PreparedCheck.REFUSED;
           }
           s = Signature.getInstance("RSASSA-PSS");
           s.setParameter(PSS_SALT_32);
         }
         case ED25519 -> {
           if (!("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm()))) {
-            return false;
+            return PreparedCheck.REFUSED;
           }
           s = Signature.getInstance("Ed25519");
         }
         default -> {
-          return false; // no verifier in the chain accepts ECDSA
+          return PreparedCheck.REFUSED; // no verifier in the chain accepts ECDSA
         }
       }
       s.initVerify(key);
       s.update(data);
-      return s.verify(sig);
+      return new PreparedCheck(s);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return false;
+      return PreparedCheck.REFUSED;
+    }
+  }
+
+  /** A verifier that has read its data (see {@link #prepare}); use once. */
+  public static final class PreparedCheck {
+    static final PreparedCheck REFUSED = new PreparedCheck(null);
+
+    private final Signature verifier;
+
+    private PreparedCheck(Signature verifier) {
+      this.verifier = verifier;
+    }
+
+    /** True when {@code sig} is a valid signature of the prepared data. */
+    public boolean verify(byte[] sig) {
+      if (verifier == null) {
+        return false;
+      }
+      try {
+        return verifier.verify(sig);
+      } catch (GeneralSecurityException | IllegalArgumentException e) {
+        return false;
+      }
     }
   }
 

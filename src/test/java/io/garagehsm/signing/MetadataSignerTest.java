@@ -81,6 +81,58 @@ class MetadataSignerTest {
   }
 
   @Test
+  void largeDataIsCheckedWhileSigningOrAfterAndEitherWayRefusesAWrongSignature() {
+    byte[] large = new byte[(1 << 20) + 17];
+    java.util.Arrays.fill(large, (byte) 'y');
+    for (KeyType type : new KeyType[] {KeyType.ED25519, KeyType.RSA}) {
+      TufKeyPair expected = TufKeyPair.generate(type, type == KeyType.RSA ? 2048 : 256);
+      TufKeyPair other = TufKeyPair.generate(type, type == KeyType.RSA ? 2048 : 256);
+      Signer wrong = new Swapped(expected.publicKey(), new FileSigner(other, "other.sec"));
+      Signer right = new FileSigner(expected, "expected.sec");
+      for (boolean whileSigning : new boolean[] {true, false}) {
+        String what = type + (whileSigning ? " checked while signing" : " checked after");
+        MetadataSigner.Pending bad = MetadataSigner.signCheckedLater(wrong, large, whileSigning);
+        SigningException e = assertThrows(SigningException.class, bad::checked, what);
+        assertTrue(e.getMessage().contains("does not verify"), what + ": " + e.getMessage());
+        TufSignature good = MetadataSigner.signCheckedLater(right, large, whileSigning).checked();
+        assertTrue(good.method().verify(expected.publicKey().publicKey(), large, good.sig()), what);
+      }
+    }
+  }
+
+  @Test
+  void aSignerThatFailsOnLargeDataFailsTheCall() {
+    byte[] large = new byte[2 << 20];
+    TufKeyPair k = TufKeyPair.generate(KeyType.ED25519, 256);
+    Signer failing =
+        new Swapped(
+            k.publicKey(),
+            new Signer() {
+              @Override
+              public TufKey publicKey() {
+                return k.publicKey();
+              }
+
+              @Override
+              public String location() {
+                return "pkcs11:token=gone;object=k";
+              }
+
+              @Override
+              public byte[] sign(byte[] data) {
+                throw new SigningException("the token went away", null);
+              }
+            });
+    for (boolean whileSigning : new boolean[] {true, false}) {
+      SigningException e =
+          assertThrows(
+              SigningException.class,
+              () -> MetadataSigner.signCheckedLater(failing, large, whileSigning));
+      assertEquals("the token went away", e.getMessage());
+    }
+  }
+
+  @Test
   void severalFileKeysSignSideBySideYetAreCheckedLoggedAndFailedInTheirOrder() {
     TufKeyPair a = TufKeyPair.generate(KeyType.ED25519, 256);
     TufKeyPair b = TufKeyPair.generate(KeyType.RSA, 2048);
