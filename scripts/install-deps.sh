@@ -8,7 +8,8 @@
 # (swtpm), its PKCS#11 module (tpm2-pkcs11), TCTIs, tpm2-tools (lockout counter) and the
 # tpm2-abrmd resource manager with dbus-daemon for its private bus, util-linux's script
 # (bsdutils: runs the jar on a pseudo-terminal to test the PIN prompt), man-db (the
-# distribution test reads the packaged man pages with man) and zsh (it tests the zsh completion). Debian/Ubuntu only.
+# distribution test reads the packaged man pages with man), zsh (it tests the zsh completion) and
+# unzip (test-launcher reads the class list in the jar). Debian/Ubuntu only.
 set -euo pipefail
 
 need=()
@@ -42,6 +43,7 @@ command -v script >/dev/null 2>&1 || want bsdutils # a pseudo-terminal for the p
 command -v man >/dev/null 2>&1 || want man-db
 command -v col >/dev/null 2>&1 || want man-db
 command -v zsh >/dev/null 2>&1 || want zsh
+command -v unzip >/dev/null 2>&1 || want unzip # test-launcher reads the jar's class list
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

@@ -10,7 +10,12 @@
 #     AOT cache) in a private cache folder and prints nothing more, later runs load garage-hsm's
 #     classes from it, a truncated or noisy archive is ignored and made again, GARAGE_HSM_CDS=0
 #     and an unusable cache folder change nothing but speed, the first run keeps stdin and the
-#     exit code.
+#     exit code;
+#   * the archive serves every common command whichever ran first: the build lists the common
+#     commands' classes in the jar (ClassListBuild; sorted, no generated classes), the recording
+#     run loads them at its end (cli/ArchiveTraining), so after a first 'targets sign' a
+#     'root sign' loads none of the listed classes from the jar; a recording run's stdout, stderr
+#     and exit code are those of a run without an archive, and other runs never read the list.
 # Environment: TEST_JAVA_HOMES (space-separated JDK folders) overrides the JDKs tried.
 set -eu
 
@@ -106,6 +111,27 @@ else
   fail "--version: $(tr '\n' '|' <"$tmp/out")"
 fi
 
+# The build's list of the common commands' classes (ClassListBuild), in the jar: sorted (the jar
+# stays reproducible), once each, only classes that can be loaded by name, with the classes of
+# 'root sign' (run by the build) and of the token path (listed by name).
+list=$tmp/archive-classes.txt
+unzip -p "$jar" io/garagehsm/cli/archive-classes.txt >"$list" 2>/dev/null || : >"$list"
+if [ "$(wc -l <"$list")" -gt 1000 ] && LC_ALL=C sort -c -u "$list" 2>/dev/null &&
+  ! grep -q -e / -e '\$\$Lambda' -e ' ' "$list" &&
+  grep -qx io.garagehsm.ops.root.RootSigning "$list" && grep -qx io.garagehsm.pkcs11.IaikLogin "$list" &&
+  grep -qx sun.security.rsa.RSAPSSSignature "$list"; then
+  pass "class list in the jar: $(wc -l <"$list") classes, sorted, with root sign's and the token path's"
+else
+  fail "class list in the jar: $(wc -l <"$list") lines; sorted: $(LC_ALL=C sort -c -u "$list" 2>&1 | head -c 200)"
+fi
+# repositories for the commands below (copies of the golden vectors)
+home=$tmp/home
+mkdir -p "$home"
+cp -R "$root/src/test/resources/vectors/repo-flow/tuf/myrepo" "$home/flow"
+cp -R "$root/src/test/resources/vectors/root-rotation/tuf/myrepo" "$home/rot"
+cp "$home/flow/config.json" "$home/rot/"
+signjson="sign-json -k $vectors/ed25519.sec -p $vectors/ed25519.pub -i $root/src/test/resources/vectors/sign-json/input.json"
+
 # Class-data sharing (the archive in the cache folder): made by the first run, used by the next,
 # never a reason for a failed or noisy run.
 for h in $homes; do
@@ -181,6 +207,48 @@ for h in $homes; do
     pass "$v: CDS first run keeps the exit code ($rc)"
   else
     fail "$v: CDS first run of a failing command: exit $rc, stderr '$(head -c 300 "$tmp/err")'"
+  fi
+  # whichever command runs first, the archive serves the others: after a first 'targets sign',
+  # 'root sign' takes every class of the build's list from the archive, none from the jar
+  c=$tmp/cds-train-$v
+  env JAVA_HOME="$h" XDG_CACHE_HOME="$c" "$launcher" targets sign -r flow --key-name targets \
+    --home-dir "$home" >/dev/null 2>&1 || fail "$v: targets sign (first run) failed"
+  rm -f "$tmp/root.log"
+  env JAVA_HOME="$h" XDG_CACHE_HOME="$c" GARAGE_HSM_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/root.log:none" \
+    "$launcher" root sign -r rot -k root-old -k root-new --home-dir "$home" >/dev/null 2>&1 ||
+    fail "$v: root sign after a first targets sign failed"
+  shared=$(grep -c '^io\.garagehsm\.ops\.root\..* source: shared objects file' "$tmp/root.log" 2>/dev/null || true)
+  missed=$(grep ' source: file:.*\.jar$' "$tmp/root.log" 2>/dev/null | cut -d' ' -f1 | LC_ALL=C sort -u |
+    LC_ALL=C comm -12 - "$list" | head -n 5 | tr '\n' ' ')
+  if [ "${shared:-0}" -gt 0 ] && [ -z "$missed" ]; then
+    pass "$v: root sign after a first targets sign: listed classes all from the archive"
+  else
+    fail "$v: root sign after a first targets sign: $shared ops.root classes from the archive; from the jar: $missed"
+  fi
+  # a recording run answers exactly as a run without an archive (output, diagnostics, exit code)
+  for args in "$signjson" "verify-json -p $vectors/ed25519.pub -i $root/src/test/resources/vectors/sign-json/signed-ed25519.json" \
+    "user-keys id -i $tmp/missing.pub"; do
+    rc1=0 rc2=0
+    # shellcheck disable=SC2086 # args is a word list on purpose
+    env JAVA_HOME="$h" GARAGE_HSM_CDS=0 "$launcher" $args >"$tmp/out1" 2>"$tmp/err1" || rc1=$?
+    rm -rf "$tmp/cds-rec-$v"
+    # shellcheck disable=SC2086
+    env JAVA_HOME="$h" XDG_CACHE_HOME="$tmp/cds-rec-$v" "$launcher" $args >"$tmp/out2" 2>"$tmp/err2" || rc2=$?
+    if [ "$rc1" = "$rc2" ] && cmp -s "$tmp/out1" "$tmp/out2" && cmp -s "$tmp/err1" "$tmp/err2" &&
+      ls "$tmp/cds-rec-$v"/garage-hsm/*.$ext >/dev/null 2>&1; then
+      pass "$v: recording run of '${args%% -*}' answers as a plain run (exit $rc1)"
+    else
+      fail "$v: recording run of '${args%% -*}': exit $rc2 vs $rc1, stdout/stderr $(cmp "$tmp/out1" "$tmp/out2" 2>&1; cmp "$tmp/err1" "$tmp/err2" 2>&1)"
+    fi
+  done
+  # only the recording run loads the list: a run without an archive loads no root-signing class
+  rm -f "$tmp/plain.log"
+  env JAVA_HOME="$h" GARAGE_HSM_CDS=0 GARAGE_HSM_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/plain.log:none" \
+    "$launcher" user-keys id -i "$vectors/ed25519.pub" >/dev/null 2>&1 || true
+  if [ -s "$tmp/plain.log" ] && ! grep -q '^io\.garagehsm\.ops\.root\.' "$tmp/plain.log"; then
+    pass "$v: runs that record no archive never load the list"
+  else
+    fail "$v: a plain user-keys id loaded root signing classes (or no log)"
   fi
   # the user's own sharing options win: the launcher adds none
   check "$v: GARAGE_HSM_JAVA_OPTS=-Xshare:off" "$keyid" \

@@ -26,7 +26,9 @@ public final class Main {
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-    System.exit(run(out, err, System.getenv(), Clock.systemUTC(), args));
+    int code = run(out, err, System.getenv(), Clock.systemUTC(), args);
+    ArchiveTraining.loadIfRecording(); // the launcher's first run: the archive serves every command
+    System.exit(code);
   }
 
   /** Not for help and version output, which need no provider. */

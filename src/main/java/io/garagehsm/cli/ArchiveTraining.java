@@ -1,0 +1,60 @@
+package io.garagehsm.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The end of the launcher's archive-recording run: loads the classes of the common commands (a list
+ * the build made by running them, shipped in the jar) so that the class-data sharing archive (Java
+ * 17: a dynamic CDS archive; Java 25: an AOT cache) holds them whatever command the user happened
+ * to run first. Only when the launcher asks (system property {@value #PROPERTY}), only after the
+ * command finished and flushed its output; classes are loaded, never initialised (no static
+ * initialiser runs: no files, no network, no provider set-up), and a name this runtime does not
+ * have is skipped.
+ */
+final class ArchiveTraining {
+  /** Set to {@code 1} by scripts/garage-hsm on the run that records the archive. */
+  static final String PROPERTY = "garage-hsm.archive-training";
+
+  /** The list in the jar (beside this class), one binary class name a line, sorted. */
+  static final String LIST = "archive-classes.txt";
+
+  private ArchiveTraining() {}
+
+  /** Loads the listed classes if this run records the archive; never fails the run. */
+  static void loadIfRecording() {
+    if (!"1".equals(System.getProperty(PROPERTY))) {
+      return;
+    }
+    try (InputStream in = ArchiveTraining.class.getResourceAsStream(LIST)) {
+      if (in != null) {
+        load(in, ArchiveTraining.class.getClassLoader());
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // only the archive is the poorer for it
+    }
+  }
+
+  /** Loads (without initialising) every class named in {@code list}; returns how many loaded. */
+  static int load(InputStream list, ClassLoader loader) throws IOException {
+    BufferedReader r = new BufferedReader(new InputStreamReader(list, StandardCharsets.UTF_8));
+    int loaded = 0;
+    for (String line = r.readLine(); line != null; line = r.readLine()) {
+      String name = line.strip();
+      if (name.isEmpty() || name.startsWith("#")) {
+        continue;
+      }
+      try {
+        Class.forName(name, false, loader);
+        loaded++;
+      } catch (ClassNotFoundException | LinkageError e) {
+        // another Java's internals, or a class whose optional dependency is not in the jar
+      }
+    }
+    return loaded;
+  }
+}

@@ -1,0 +1,281 @@
+package io.garagehsm.dist;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Build step, not a test (the pom runs it in {@code package}, after ClassFileUpgrade): runs the
+ * shaded jar's common commands (those of scripts/bench-startup.sh, on copies of the golden-vector
+ * repositories) in child JVMs with {@code -Xlog:class+load}, and adds the names of the classes they
+ * loaded to the jar as {@value #ENTRY}. The launcher's archive-recording run loads them at its end
+ * (cli/ArchiveTraining), so that the class-data sharing archive serves every common command
+ * whichever ran first. Token commands are not run (no token in a build): the classes of the token
+ * path are listed by name, every class of {@link #BY_NAME} in the jar.
+ *
+ * <pre>ClassListBuild JAR VECTORS</pre>
+ *
+ * Only named classes from the JDK's runtime image, its CDS archive or the jar are listed (no
+ * lambda, proxy or other generated class: they have no name to load), sorted, so the same jar gives
+ * the same list and the same bytes (scripts/check-reproducible.sh). The jar is rewritten like
+ * ClassFileUpgrade does it: every entry in the same order, then the list, which has the time of the
+ * jar's first entry (the build's fixed timestamp).
+ */
+public final class ClassListBuild {
+  /** The list's place in the jar (beside cli/ArchiveTraining, which reads it). */
+  static final String ENTRY = "io/garagehsm/cli/archive-classes.txt";
+
+  /** Jar folders whose classes are listed by name: the token path (PKCS#11 wrapper, ours). */
+  static final List<String> BY_NAME = List.of("io/garagehsm/pkcs11/", "iaik/pkcs/pkcs11/wrapper/");
+
+  private ClassListBuild() {}
+
+  public static void main(String[] args) throws IOException, InterruptedException {
+    if (args.length != 2) {
+      throw new IllegalArgumentException("usage: ClassListBuild JAR VECTORS");
+    }
+    Path jar = Path.of(args[0]).toAbsolutePath();
+    Path vectors = Path.of(args[1]).toAbsolutePath();
+    SortedSet<String> names = new TreeSet<>(loadedByCommands(jar, vectors));
+    names.addAll(jarClasses(jar, BY_NAME));
+    addToJar(jar, names);
+    System.out.println("class-list: " + names.size() + " classes listed in " + jar + " " + ENTRY);
+  }
+
+  /** The bench's offline commands, as arguments ({@code %v}: vectors, {@code %h}: the home). */
+  static final List<String> COMMANDS =
+      List.of(
+          "--version",
+          "sign-json -k %v/keys/ed25519.sec -p %v/keys/ed25519.pub -i %v/sign-json/input.json",
+          "sign-json -k %v/keys/rsa2048.sec -p %v/keys/rsa2048.pub -i %v/sign-json/input.json",
+          "verify-json -p %v/keys/ed25519.pub -i %v/sign-json/signed-ed25519.json",
+          "targets add -r flow --name list --version 1 --length 3 --sha256 "
+              + "bcb5b7fa87d5f6d696de9c2681da509e9f9e0c369d028a90f2f0f46e3cd9ff4f"
+              + " --hardwareids board --home-dir %h",
+          "targets sign -r flow --key-name targets --home-dir %h",
+          "root sign -r rot -k root-old -k root-new --home-dir %h",
+          "user-keys id -i %v/keys/ed25519.pub");
+
+  /** The named classes the commands loaded (each run in its own JVM, as the launcher runs it). */
+  static SortedSet<String> loadedByCommands(Path jar, Path vectors)
+      throws IOException, InterruptedException {
+    Path work = Files.createTempDirectory(jar.getParent(), "class-list.");
+    try {
+      Path home = work.resolve("home");
+      copyTree(vectors.resolve("repo-flow/tuf/myrepo"), home.resolve("flow"));
+      copyTree(vectors.resolve("root-rotation/tuf/myrepo"), home.resolve("rot"));
+      Files.copy(home.resolve("flow/config.json"), home.resolve("rot/config.json"));
+      SortedSet<String> names = new TreeSet<>();
+      int i = 0;
+      for (String command : COMMANDS) {
+        Path log = work.resolve("classes-" + i++ + ".log");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // as the launcher runs a command (its defaults), with the JDK's own CDS archive
+        cmd.addAll(
+            List.of(
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
+                "-Xshare:auto",
+                "-Xlog:class+load=info:file=" + log + ":none",
+                "-jar",
+                jar.toString()));
+        for (String a : command.split(" ")) {
+          cmd.add(a.replace("%v", vectors.toString()).replace("%h", home.toString()));
+        }
+        run(cmd, work);
+        names.addAll(named(Files.readAllLines(log, StandardCharsets.UTF_8)));
+      }
+      return names;
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private static void run(List<String> cmd, Path work) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
+    // the same environment whoever builds: no user settings, UTC, a home of its own
+    Map<String, String> env = pb.environment();
+    String path = env.get("PATH");
+    env.clear();
+    env.put("PATH", path == null ? "/usr/bin:/bin" : path);
+    env.put("HOME", work.toString());
+    env.put("TZ", "UTC");
+    env.put("LC_ALL", "C.UTF-8");
+    Path out = work.resolve("out.txt");
+    pb.redirectErrorStream(true).redirectOutput(out.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("class-list: timed out: " + String.join(" ", cmd));
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException(
+          "class-list: exit "
+              + p.exitValue()
+              + ": "
+              + String.join(" ", cmd)
+              + "\n"
+              + Files.readString(out, StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * The names in {@code -Xlog:class+load} lines ({@code NAME source: SOURCE}) of classes from the
+   * JDK's CDS archive, its runtime image or a jar: not generated ones (lambdas, proxies, method
+   * handles, reflection accessors), which cannot be loaded by name.
+   */
+  static SortedSet<String> named(List<String> logLines) {
+    SortedSet<String> names = new TreeSet<>();
+    for (String line : logLines) {
+      int at = line.indexOf(" source: ");
+      if (at <= 0) {
+        continue;
+      }
+      String name = line.substring(0, at).strip();
+      String source = line.substring(at + " source: ".length());
+      boolean fromFile =
+          source.equals("shared objects file")
+              || source.startsWith("jrt:/")
+              || (source.startsWith("file:") && source.endsWith(".jar"));
+      if (fromFile && !name.contains("/") && !name.contains("$$Lambda") && isBinaryName(name)) {
+        names.add(name);
+      }
+    }
+    return names;
+  }
+
+  private static boolean isBinaryName(String name) {
+    for (String part : name.split("\\.", -1)) {
+      if (part.isEmpty() || !Character.isJavaIdentifierStart(part.codePointAt(0))) {
+        return false;
+      }
+      if (!part.codePoints().allMatch(Character::isJavaIdentifierPart)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Binary names of the jar's classes under the given folders. */
+  static SortedSet<String> jarClasses(Path jar, List<String> folders) throws IOException {
+    SortedSet<String> names = new TreeSet<>();
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      for (ZipEntry e : Collections.list(zip.entries())) {
+        String n = e.getName();
+        if (n.endsWith(".class")
+            && !n.endsWith("module-info.class")
+            && !n.endsWith("package-info.class")
+            && folders.stream().anyMatch(n::startsWith)) {
+          names.add(n.substring(0, n.length() - ".class".length()).replace('/', '.'));
+        }
+      }
+    }
+    return names;
+  }
+
+  /** Rewrites {@code jar} with the list as {@link #ENTRY} (replacing one there already). */
+  static void addToJar(Path jar, SortedSet<String> names) throws IOException {
+    byte[] list = (String.join("\n", names) + "\n").getBytes(StandardCharsets.UTF_8);
+    Path tmp = jar.resolveSibling(jar.getFileName() + ".class-list.tmp");
+    try {
+      try (ZipFile zip = new ZipFile(jar.toFile());
+          OutputStream out = Files.newOutputStream(tmp);
+          ZipOutputStream zo = new ZipOutputStream(out)) {
+        long time = -1;
+        for (ZipEntry e : Collections.list(zip.entries())) {
+          if (time == -1) {
+            time = e.getTime();
+          }
+          if (e.getName().equals(ENTRY)) {
+            continue;
+          }
+          ZipEntry copy = new ZipEntry(e.getName());
+          copy.setTime(e.getTime());
+          copy.setExtra(e.getExtra());
+          copy.setComment(e.getComment());
+          copy.setMethod(e.getMethod());
+          byte[] data = read(zip, e);
+          if (e.getMethod() == ZipEntry.STORED) {
+            stored(copy, data);
+          }
+          zo.putNextEntry(copy);
+          zo.write(data);
+          zo.closeEntry();
+        }
+        ZipEntry entry = new ZipEntry(ENTRY);
+        entry.setTime(time == -1 ? 0 : time);
+        zo.putNextEntry(entry);
+        zo.write(list);
+        zo.closeEntry();
+        zo.setComment(zip.getComment());
+      }
+      Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void stored(ZipEntry e, byte[] data) {
+    CRC32 crc = new CRC32();
+    crc.update(data);
+    e.setSize(data.length);
+    e.setCompressedSize(data.length);
+    e.setCrc(crc.getValue());
+  }
+
+  private static byte[] read(ZipFile zip, ZipEntry e) throws IOException {
+    try (InputStream in = zip.getInputStream(e)) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      in.transferTo(b);
+      return b.toByteArray();
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    }
+  }
+}
