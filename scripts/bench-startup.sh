@@ -90,7 +90,8 @@ for h in $BENCH_JDKS; do
   for cds in 1 0; do
     cache=$work/cache-$(basename "$h")-$cds
     report "-- $("$h/bin/java" -version 2>&1 | head -n 1), GARAGE_HSM_CDS=$cds"
-    # the archive holds what its first run loaded: here a file-key 'targets sign'
+    # the archive is made by a first file-key 'targets sign' (as a user's first run makes it); it
+    # holds the classes of the other commands too (the jar's class list, ClassListBuild)
     env JAVA_HOME="$h" XDG_CACHE_HOME="$cache" GARAGE_HSM_CDS=$cds "$gh" targets sign -r flow \
       --key-name targets --home-dir "$home" >/dev/null 2>&1
     printf '%-30s %8s %8s %8s\n' command "wall s" "CPU s" "RSS MiB" | tee -a "$out/startup.txt"

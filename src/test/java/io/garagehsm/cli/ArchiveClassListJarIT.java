@@ -35,7 +35,9 @@ class ArchiveClassListJarIT {
       list = z.getInputStream(e).readAllBytes();
       for (ZipEntry c : Collections.list(z.entries())) {
         String n = c.getName();
-        if (n.startsWith("io/garagehsm/pkcs11/") && n.endsWith(".class")) {
+        if ((n.startsWith("io/garagehsm/pkcs11/") || n.startsWith("org/xipki/pkcs11/"))
+            && n.endsWith(".class")
+            && !n.endsWith("module-info.class")) {
           tokenPath.add(n.substring(0, n.length() - 6).replace('/', '.'));
         }
       }

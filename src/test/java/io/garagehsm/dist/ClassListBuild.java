@@ -44,8 +44,60 @@ public final class ClassListBuild {
   /** The list's place in the jar (beside cli/ArchiveTraining, which reads it). */
   static final String ENTRY = "io/garagehsm/cli/archive-classes.txt";
 
-  /** Jar folders whose classes are listed by name: the token path (PKCS#11 wrapper, ours). */
-  static final List<String> BY_NAME = List.of("io/garagehsm/pkcs11/", "iaik/pkcs/pkcs11/wrapper/");
+  /**
+   * Jar folders whose classes are listed by name: the token path (ours, the PIN's, the PKCS#11
+   * wrapper's), which the build cannot run.
+   */
+  static final List<String> BY_NAME =
+      List.of(
+          "io/garagehsm/pkcs11/",
+          "io/garagehsm/secret/",
+          "io/garagehsm/signing/",
+          "org/xipki/pkcs11/",
+          "iaik/pkcs/");
+
+  /**
+   * The JDK classes a token command ({@code targets sign} with a SoftHSM2 key, JDK 17) loads beyond
+   * the commands the build runs: the wrapper's native library unpacked to a temporary file, sorted
+   * streams, zoned times. A name another JDK lacks is skipped when loaded.
+   */
+  static final List<String> TOKEN_PATH_JDK =
+      List.of(
+          "java.io.DeleteOnExitHook",
+          "java.io.DeleteOnExitHook$1",
+          "java.io.File$TempDirectory",
+          "java.nio.file.attribute.FileTime$1",
+          "java.time.Instant$1",
+          "java.time.ZonedDateTime",
+          "java.time.chrono.ChronoZonedDateTime",
+          "java.util.ImmutableCollections$Access",
+          "java.util.ImmutableCollections$Access$1",
+          "java.util.LinkedList$ListItr",
+          "java.util.concurrent.atomic.AtomicBoolean",
+          "java.util.stream.AbstractSpinedBuffer",
+          "java.util.stream.Node",
+          "java.util.stream.Node$Builder",
+          "java.util.stream.Node$OfDouble",
+          "java.util.stream.Node$OfInt",
+          "java.util.stream.Node$OfLong",
+          "java.util.stream.Node$OfPrimitive",
+          "java.util.stream.Nodes",
+          "java.util.stream.Nodes$EmptyNode",
+          "java.util.stream.Nodes$EmptyNode$OfDouble",
+          "java.util.stream.Nodes$EmptyNode$OfInt",
+          "java.util.stream.Nodes$EmptyNode$OfLong",
+          "java.util.stream.Nodes$EmptyNode$OfRef",
+          "java.util.stream.Nodes$SpinedNodeBuilder",
+          "java.util.stream.SortedOps",
+          "java.util.stream.SortedOps$AbstractRefSortingSink",
+          "java.util.stream.SortedOps$OfRef",
+          "java.util.stream.SortedOps$RefSortingSink",
+          "java.util.stream.SpinedBuffer",
+          "jdk.internal.access.JavaUtilCollectionAccess",
+          "sun.nio.cs.ThreadLocalCoders",
+          "sun.nio.cs.ThreadLocalCoders$1",
+          "sun.nio.cs.ThreadLocalCoders$2",
+          "sun.nio.cs.ThreadLocalCoders$Cache");
 
   private ClassListBuild() {}
 
@@ -57,6 +109,7 @@ public final class ClassListBuild {
     Path vectors = Path.of(args[1]).toAbsolutePath();
     SortedSet<String> names = new TreeSet<>(loadedByCommands(jar, vectors));
     names.addAll(jarClasses(jar, BY_NAME));
+    names.addAll(TOKEN_PATH_JDK);
     addToJar(jar, names);
     System.out.println("class-list: " + names.size() + " classes listed in " + jar + " " + ENTRY);
   }

@@ -67,11 +67,15 @@ class ClassListBuildTest {
             "META-INF/MANIFEST.MF",
             "iaik/pkcs/pkcs11/wrapper/PKCS11.class",
             "iaik/pkcs/pkcs11/wrapper/package-info.class",
+            "org/xipki/pkcs11/wrapper/PKCS11Module.class",
             "io/garagehsm/pkcs11/IaikLogin$1.class",
             "io/garagehsm/pkcs11/native.so",
             "io/garagehsm/cli/Main.class");
     assertEquals(
-        List.of("iaik.pkcs.pkcs11.wrapper.PKCS11", "io.garagehsm.pkcs11.IaikLogin$1"),
+        List.of(
+            "iaik.pkcs.pkcs11.wrapper.PKCS11",
+            "io.garagehsm.pkcs11.IaikLogin$1",
+            "org.xipki.pkcs11.wrapper.PKCS11Module"),
         List.copyOf(ClassListBuild.jarClasses(jar, ClassListBuild.BY_NAME)));
   }
 
