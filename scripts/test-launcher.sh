@@ -120,7 +120,7 @@ unzip -p "$jar" io/garagehsm/cli/archive-classes.txt >"$list" 2>/dev/null || : >
 if [ "$(wc -l <"$list")" -gt 1000 ] && LC_ALL=C sort -c -u "$list" 2>/dev/null &&
   ! grep -q -e / -e '\$\$Lambda' -e ' ' "$list" &&
   grep -qx io.garagehsm.ops.root.RootSigning "$list" && grep -qx io.garagehsm.pkcs11.IaikLogin "$list" &&
-  grep -qx sun.security.rsa.RSAPSSSignature "$list"; then
+  grep -qx sun.security.rsa.RSAPSSSignature "$list" && grep -qx org.jcp.xml.dsig.internal.dom.XMLDSigRI "$list"; then
   pass "class list in the jar: $(wc -l <"$list") classes, sorted, with root sign's and the token path's"
 else
   fail "class list in the jar: $(wc -l <"$list") lines; sorted: $(LC_ALL=C sort -c -u "$list" 2>&1 | head -c 200)"
@@ -222,12 +222,13 @@ for h in $homes; do
   fi
   # whichever command runs first, the archive serves the others: after a first 'targets sign',
   # 'root sign' takes every class of the build's list from the archive, none from the jar
+  # (an expiry from today: the vectors' own end, targets 2026-12-27, and an expired role is refused)
   c=$tmp/cds-train-$v
   env JAVA_HOME="$h" XDG_CACHE_HOME="$c" "$launcher" targets sign -r flow --key-name targets \
-    --home-dir "$home" >/dev/null 2>&1 || fail "$v: targets sign (first run) failed"
+    --expire-after 1Y --home-dir "$home" >/dev/null 2>&1 || fail "$v: targets sign (first run) failed"
   rm -f "$tmp/root.log"
   env JAVA_HOME="$h" XDG_CACHE_HOME="$c" GARAGE_HSM_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/root.log:none" \
-    "$launcher" root sign -r rot -k root-old -k root-new --home-dir "$home" >/dev/null 2>&1 ||
+    "$launcher" root sign -r rot -k root-old -k root-new --expire-after 1Y --home-dir "$home" >/dev/null 2>&1 ||
     fail "$v: root sign after a first targets sign failed"
   shared=$(grep -c '^io\.garagehsm\.ops\.root\..* source: shared objects file' "$tmp/root.log" 2>/dev/null || true)
   # (not one class from the jar: a class the list lacks is a miss too)
@@ -241,7 +242,7 @@ for h in $homes; do
   rm -f "$tmp/tok.log"
   env JAVA_HOME="$h" XDG_CACHE_HOME="$c" SOFTHSM2_CONF="$tok/softhsm2.conf" \
     GARAGE_HSM_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/tok.log:none" "$launcher" targets sign -r flow \
-    --key-name tok --pin-file "$tok/user.pin" --home-dir "$home" >/dev/null 2>&1 ||
+    --key-name tok --pin-file "$tok/user.pin" --expire-after 1Y --home-dir "$home" >/dev/null 2>&1 ||
     fail "$v: token targets sign after a first targets sign failed"
   shared=$(grep -c '^org\.xipki\.pkcs11\..* source: shared objects file' "$tmp/tok.log" 2>/dev/null || true)
   missed=$(grep ' source: file:.*\.jar$' "$tmp/tok.log" 2>/dev/null | cut -d' ' -f1 | head -n 5 | tr '\n' ' ')

@@ -1,11 +1,13 @@
 package io.garagehsm.cli;
 
+import io.garagehsm.signing.CryptoPreload;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.Security;
 
 /**
  * The end of the launcher's archive-recording run: loads the classes of the common commands (a list
@@ -14,21 +16,56 @@ import java.nio.charset.StandardCharsets;
  * to run first. Only when the launcher asks (system property {@value #PROPERTY}), only after the
  * command finished and flushed its output; classes are loaded, never initialised (no static
  * initialiser runs: no files, no network, no provider set-up), and a name this runtime does not
- * have is skipped.
+ * have (another Java's internals) is skipped quietly.
+ *
+ * <p>The recording run first waits for signing/CryptoPreload's thread to finish. The build's own
+ * runs of the commands (value {@value #BUILD}) must load the same classes whatever the timing (a
+ * list that did not made two builds of one commit differ): there the set-up runs alone before the
+ * command ({@link #preloadStarted}), and at the end every security provider of the runtime is
+ * instantiated, since which of them a lookup instantiates depends on thread timing and on the order
+ * the JDK's service loader finds them in. A user's other runs never wait.
  */
 final class ArchiveTraining {
   /** Set to {@code 1} by scripts/garage-hsm on the run that records the archive. */
   static final String PROPERTY = "garage-hsm.archive-training";
+
+  /** The value of {@value #PROPERTY} on the build's class-list runs (ClassListBuild): wait only. */
+  static final String BUILD = "build";
 
   /** The list in the jar (beside this class), one binary class name a line, sorted. */
   static final String LIST = "archive-classes.txt";
 
   private ArchiveTraining() {}
 
+  /**
+   * Called once CryptoPreload has started: on the build's class-list runs, waits for it, so that
+   * the command's own class loading never races the set-up's. Any other run goes on at once.
+   */
+  static void preloadStarted() {
+    if (BUILD.equals(System.getProperty(PROPERTY))) {
+      try {
+        CryptoPreload.awaitFinished();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** Loads the listed classes if this run records the archive; never fails the run. */
   static void loadIfRecording() {
-    if (!"1".equals(System.getProperty(PROPERTY))) {
+    String mode = System.getProperty(PROPERTY);
+    if (!"1".equals(mode) && !BUILD.equals(mode)) {
       return;
+    }
+    try {
+      CryptoPreload.awaitFinished();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (BUILD.equals(mode)) {
+      Security.getProviders(); // their classes are listed, whichever a lookup happened to load
+      return; // the build lists what the command loaded, not what an older list names
     }
     try (InputStream in = ArchiveTraining.class.getResourceAsStream(LIST)) {
       if (in != null) {

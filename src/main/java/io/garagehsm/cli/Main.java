@@ -23,6 +23,7 @@ public final class Main {
   public static void main(String[] args) {
     if (mayUseCrypto(args)) {
       CryptoPreload.start(); // on the second core while the command tree is built
+      ArchiveTraining.preloadStarted(); // the build's class-list runs: the set-up alone, first
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);

@@ -16,6 +16,11 @@ import java.security.Signature;
  * report.
  */
 public final class CryptoPreload {
+  /** How long {@link #awaitFinished} waits at most (the set-up takes tens of milliseconds). */
+  private static final long AWAIT_MILLIS = 30_000;
+
+  private static volatile Thread started;
+
   private CryptoPreload() {}
 
   /** Starts the set-up (a daemon thread, so it never delays the exit). */
@@ -24,7 +29,21 @@ public final class CryptoPreload {
     // handles (~15 ms of a short command's main thread), which this thread now does beside it
     Thread t = new Thread(new Run(), "crypto-preload");
     t.setDaemon(true);
+    started = t;
     t.start();
+  }
+
+  /**
+   * Waits until the set-up started by {@link #start} has finished (at once if none was started).
+   * Only for runs whose set of loaded classes is recorded (the launcher's archive-recording run,
+   * the build's class-list runs: cli/ArchiveTraining): without it, what the set-up had loaded by
+   * the exit would depend on thread timing. A user's command never waits.
+   */
+  public static void awaitFinished() throws InterruptedException {
+    Thread t = started;
+    if (t != null) {
+      t.join(AWAIT_MILLIS);
+    }
   }
 
   private static final class Run implements Runnable {

@@ -35,14 +35,22 @@ import java.util.zip.ZipOutputStream;
  * <pre>ClassListBuild JAR VECTORS</pre>
  *
  * Only named classes from the JDK's runtime image, its CDS archive or the jar are listed (no
- * lambda, proxy or other generated class: they have no name to load), sorted, so the same jar gives
- * the same list and the same bytes (scripts/check-reproducible.sh). The jar is rewritten like
+ * lambda, proxy or other generated class: they have no name to load; nothing the JVM loads before
+ * the jar's main class), sorted, so the same jar gives the same list and the same bytes
+ * (scripts/check-reproducible.sh). What the commands load must not depend on thread timing: the
+ * runs pass {@code -Dgarage-hsm.archive-training=build}, so CryptoPreload's set-up runs alone
+ * before the command and every security provider is instantiated at the end (cli/ArchiveTraining),
+ * and they run without the JDK's CDS archive. The list is the build JDK's (17 for the release): a
+ * later Java skips the names it lacks when it loads the list. The jar is rewritten like
  * ClassFileUpgrade does it: every entry in the same order, then the list, which has the time of the
  * jar's first entry (the build's fixed timestamp).
  */
 public final class ClassListBuild {
   /** The list's place in the jar (beside cli/ArchiveTraining, which reads it). */
   static final String ENTRY = "io/garagehsm/cli/archive-classes.txt";
+
+  /** cli/ArchiveTraining's system property. */
+  static final String TRAINING_PROPERTY = "garage-hsm.archive-training";
 
   /**
    * Jar folders whose classes are listed by name: the token path (ours, the PIN's, the PKCS#11
@@ -124,8 +132,10 @@ public final class ClassListBuild {
           "targets add -r flow --name list --version 1 --length 3 --sha256 "
               + "bcb5b7fa87d5f6d696de9c2681da509e9f9e0c369d028a90f2f0f46e3cd9ff4f"
               + " --hardwareids board --home-dir %h",
-          "targets sign -r flow --key-name targets --home-dir %h",
-          "root sign -r rot -k root-old -k root-new --home-dir %h",
+          // an expiry from the build's date: the vectors' own expire (targets 2026-12-27), and
+          // signing an expired role is refused
+          "targets sign -r flow --key-name targets --expire-after 1Y --home-dir %h",
+          "root sign -r rot -k root-old -k root-new --expire-after 1Y --home-dir %h",
           "user-keys id -i %v/keys/ed25519.pub");
 
   /** The named classes the commands loaded (each run in its own JVM, as the launcher runs it). */
@@ -143,13 +153,18 @@ public final class ClassListBuild {
         Path log = work.resolve("classes-" + i++ + ".log");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // as the launcher runs a command (its defaults), with the JDK's own CDS archive
+        // as the launcher runs a command (its defaults), but without the JDK's CDS archive:
+        // whether that maps (address space layout) must not change what is listed
         cmd.addAll(
             List.of(
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
                 "-XX:-UsePerfData",
-                "-Xshare:auto",
+                "-XX:PretenureSizeThreshold=1m",
+                "-Xshare:off",
+                // waits for CryptoPreload's thread before the exit (the list must not depend on
+                // thread timing), and loads no list an older build put in the jar
+                "-D" + TRAINING_PROPERTY + "=build",
                 "-Xlog:class+load=info:file=" + log + ":none",
                 "-jar",
                 jar.toString()));
@@ -193,19 +208,28 @@ public final class ClassListBuild {
     }
   }
 
+  /** The jar's main class: what the JVM loaded before it, every run loads anyway. */
+  static final String MAIN = "io.garagehsm.cli.Main";
+
   /**
    * The names in {@code -Xlog:class+load} lines ({@code NAME source: SOURCE}) of classes from the
-   * JDK's CDS archive, its runtime image or a jar: not generated ones (lambdas, proxies, method
-   * handles, reflection accessors), which cannot be loaded by name.
+   * JDK's CDS archive, its runtime image or a jar, from the jar's main class on: not generated ones
+   * (lambdas, proxies, method handles, reflection accessors), which cannot be loaded by name, and
+   * not the JVM's own start-up (which differs with and without the JDK's archive).
    */
   static SortedSet<String> named(List<String> logLines) {
     SortedSet<String> names = new TreeSet<>();
+    boolean started = false;
     for (String line : logLines) {
       int at = line.indexOf(" source: ");
       if (at <= 0) {
         continue;
       }
       String name = line.substring(0, at).strip();
+      started = started || name.equals(MAIN);
+      if (!started) {
+        continue;
+      }
       String source = line.substring(at + " source: ".length());
       boolean fromFile =
           source.equals("shared objects file")
