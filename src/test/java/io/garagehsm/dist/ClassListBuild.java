@@ -59,6 +59,7 @@ public final class ClassListBuild {
   static final List<String> BY_NAME =
       List.of(
           "io/garagehsm/pkcs11/",
+          "io/garagehsm/repo/", // TokenReference: a key's .pkcs11 file
           "io/garagehsm/secret/",
           "io/garagehsm/signing/",
           "org/xipki/pkcs11/",
