@@ -341,6 +341,28 @@ public final class CommandModelGenerator {
     body.append("  }\n\n");
   }
 
+  /**
+   * The generated expression for field {@code i} of class {@code id}: its binding, with the
+   * annotation's constant values, the field's name, its reflective strings and its type.
+   */
+  private String element(int id, int i, Field f, Annotation a) {
+    return "new M"
+        + id
+        + "("
+        + i
+        + ", "
+        + annotationValue(a)
+        + ", "
+        + literal(f.getName())
+        + ", "
+        + literal(f.toString())
+        + ", "
+        + literal(toString(f, a))
+        + ", "
+        + typeInfo(f)
+        + ", scope)";
+  }
+
   /** The static build method of a command or mixin class. */
   private void emitBuild(Class<?> c, int id, List<Field> fields) {
     CommandSpec ref = reference.get(c);
@@ -363,22 +385,7 @@ public final class CommandModelGenerator {
     for (int i = 0; i < fields.size(); i++) {
       Field f = fields.get(i);
       Annotation a = annotation(f);
-      String element =
-          "new M"
-              + id
-              + "("
-              + i
-              + ", "
-              + annotationValue(a)
-              + ", "
-              + literal(f.getName())
-              + ", "
-              + literal(f.toString())
-              + ", "
-              + literal(toString(f, a))
-              + ", "
-              + typeInfo(f)
-              + ", scope)";
+      String element = element(id, i, f, a);
       body.append("    {\n      M").append(id).append(" e = ").append(element).append(";\n");
       if (a instanceof Option) {
         body.append(
@@ -476,22 +483,7 @@ public final class CommandModelGenerator {
     for (int i = 0; i < fields.size(); i++) {
       Field f = fields.get(i);
       Annotation a = annotation(f);
-      String element =
-          "new M"
-              + id
-              + "("
-              + i
-              + ", "
-              + annotationValue(a)
-              + ", "
-              + literal(f.getName())
-              + ", "
-              + literal(f.toString())
-              + ", "
-              + literal(toString(f, a))
-              + ", "
-              + typeInfo(f)
-              + ", scope)";
+      String element = element(id, i, f, a);
       if (a instanceof Option) {
         body.append("    group.addArg(picocli.CommandLine.Model.OptionSpec.builder(")
             .append(element)
