@@ -69,6 +69,8 @@ GARAGE_HSM_CDS=0 "$gh" user-keys gen -k tok -t ed25519 --token "pkcs11:token=ben
   --pin-file "$tok/user.pin" -p "$home/flow/keys" >/dev/null 2>&1
 
 sha=bcb5b7fa87d5f6d696de9c2681da509e9f9e0c369d028a90f2f0f46e3cd9ff4f
+# name|arguments (split on blanks). The signing commands set --expire-after 1Y: the vectors'
+# roles expire (targets 2026-12-27, root 2027-11-26), and signing them as they are is then refused.
 # name|arguments (split on blanks)
 commands="java -version|
 --version|--version
@@ -76,10 +78,10 @@ sign-json ed25519|sign-json -k $v/keys/ed25519.sec -p $v/keys/ed25519.pub -i $v/
 sign-json rsa2048|sign-json -k $v/keys/rsa2048.sec -p $v/keys/rsa2048.pub -i $v/sign-json/input.json
 verify-json|verify-json -p $v/keys/ed25519.pub -i $v/sign-json/signed-ed25519.json
 targets add|targets add -r flow --name bench --version 1 --length 3 --sha256 $sha --hardwareids board --home-dir $home
-targets sign (file key)|targets sign -r flow --key-name targets --home-dir $home
-root sign (2 file keys)|root sign -r rot -k root-old -k root-new --home-dir $home
+targets sign (file key)|targets sign -r flow --key-name targets --expire-after 1Y --home-dir $home
+root sign (2 file keys)|root sign -r rot -k root-old -k root-new --expire-after 1Y --home-dir $home
 user-keys id|user-keys id -i $v/keys/ed25519.pub
-targets sign (SoftHSM2 key)|targets sign -r flow --key-name tok --pin-file $tok/user.pin --home-dir $home"
+targets sign (SoftHSM2 key)|targets sign -r flow --key-name tok --pin-file $tok/user.pin --expire-after 1Y --home-dir $home"
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
@@ -93,7 +95,7 @@ for h in $BENCH_JDKS; do
     # the archive is made by a first file-key 'targets sign' (as a user's first run makes it); it
     # holds the classes of the other commands too (the jar's class list, ClassListBuild)
     env JAVA_HOME="$h" XDG_CACHE_HOME="$cache" GARAGE_HSM_CDS=$cds "$gh" targets sign -r flow \
-      --key-name targets --home-dir "$home" >/dev/null 2>&1
+      --key-name targets --expire-after 1Y --home-dir "$home" >/dev/null 2>&1
     printf '%-30s %8s %8s %8s\n' command "wall s" "CPU s" "RSS MiB" | tee -a "$out/startup.txt"
     echo "$commands" | while IFS='|' read -r name args; do
       if [ "$name" = "java -version" ]; then

@@ -199,6 +199,8 @@ class SigtermJarIT {
                 "myrepo",
                 "--key-name",
                 "tk",
+                "--expire-after",
+                "1Y",
                 "--pin-file",
                 token.pinFile().toString());
     assertEquals(0, next.exit(), "the next run: " + next);
@@ -211,7 +213,9 @@ class SigtermJarIT {
   @Test
   void sigtermAtThePinPromptEndsTheRunAndChangesNothing() throws Exception {
     Map<String, String> before = HostileServerCliTest.snapshot(home);
-    Process script = startOnTerminal("targets", "sign", "-r", "myrepo", "--key-name", "tk");
+    Process script =
+        startOnTerminal(
+            "targets", "sign", "-r", "myrepo", "--key-name", "tk", "--expire-after", "1Y");
     try {
       Output out = new Output(script.getInputStream());
       awaitText(out, script, promptText(), Duration.ofSeconds(90));
@@ -232,7 +236,9 @@ class SigtermJarIT {
   @Test
   void ctrlCAtThePinPromptEndsTheRunAndChangesNothing() throws Exception {
     Map<String, String> before = HostileServerCliTest.snapshot(home);
-    Process script = startOnTerminal("targets", "sign", "-r", "myrepo", "--key-name", "tk");
+    Process script =
+        startOnTerminal(
+            "targets", "sign", "-r", "myrepo", "--key-name", "tk", "--expire-after", "1Y");
     try {
       Output out = new Output(script.getInputStream());
       awaitText(out, script, promptText(), Duration.ofSeconds(90));
@@ -269,6 +275,8 @@ class SigtermJarIT {
                 "myrepo",
                 "--key-name",
                 "tk",
+                "--expire-after",
+                "1Y",
                 "--pin-file",
                 token.pinFile().toString()),
             Map.of(
